@@ -1,0 +1,137 @@
+// npm run bench:kernels — every kernel at the study's shapes (batch 128; 784, 128, 10
+// features): time per call, GFLOP/s, GB/s, and which matmul implementation was chosen.
+import { parseArgs } from 'node:util';
+import { colsum } from '../kernels/colsum.ts';
+import { BACKENDS, type BackendName } from '../kernels/device.ts';
+import { dropout, dropoutParams } from '../kernels/dropout.ts';
+import { axpy, relu, reluBackward } from '../kernels/elementwise.ts';
+import { gatherImages, gatherLabels } from '../kernels/gather.ts';
+import { Gpu } from '../kernels/gpu.ts';
+import { chosenVariant, matmul, variantKey, type MatmulForm, type TunedShape } from '../kernels/matmul.ts';
+import { tuneMatmul } from '../kernels/matmul-tuner.ts';
+import { softmaxCrossEntropy } from '../kernels/softmax-ce.ts';
+import { repsFor, timeGpu } from './timing.ts';
+
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '128' },
+    backend: { type: 'string', default: process.env.OPTBENCH_BACKEND ?? 'auto' },
+    'no-tune': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const T = Number(values.trials);
+const B = Number(values.batch);
+if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) {
+  console.error('bench:kernels: --trials and --batch must be positive integers');
+  process.exit(2);
+}
+if (!(BACKENDS as readonly string[]).includes(values.backend!)) {
+  console.error(`bench:kernels: unknown backend '${values.backend}'; use one of ${BACKENDS.join(', ')}`);
+  process.exit(2);
+}
+
+const gpu = await Gpu.open({ backend: values.backend as BackendName });
+console.log(`adapter: ${gpu.describe()}`);
+console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${10} calls per submit`);
+
+const LAYERS: Array<[number, number]> = [[784, 128], [128, 128], [128, 10]];
+const NONE = { bias: false, relu: false, mask: false, maskScale: false };
+const mmShapes: Array<{ label: string; s: TunedShape }> = [];
+for (const [i, [fin, fout]] of LAYERS.entries()) {
+  const last = i === LAYERS.length - 1;
+  mmShapes.push({ label: `fwd L${i + 1} X*W+b${last ? '' : ',relu'}`, s: { form: 'NN', M: B, N: fout, K: fin, trials: T, epilogue: { ...NONE, bias: true, relu: !last } } });
+  mmShapes.push({ label: `dW L${i + 1} X^T*dY`, s: { form: 'TN', M: fin, N: fout, K: B, trials: T, epilogue: NONE } });
+  if (i > 0) mmShapes.push({ label: `dX L${i + 1} dY*W^T,mask`, s: { form: 'NT', M: B, N: fin, K: fout, trials: T, epilogue: { ...NONE, mask: true } } });
+}
+if (!values['no-tune']) {
+  const tuned = await tuneMatmul(gpu, mmShapes.map((m) => m.s));
+  const fresh = tuned.filter((t) => !t.fromCache).length;
+  console.log(`matmul tuning: ${fresh} shape(s) measured, ${tuned.length - fresh} from the cache`);
+}
+
+interface Row {
+  kernel: string;
+  shape: string;
+  variant: string;
+  msPerCall: number;
+  gflops: number | null;
+  gbps: number;
+}
+const rows: Row[] = [];
+
+// Ten calls per submit, as kernels run inside a training step (see timeGpu).
+const PER_SUBMIT = 10;
+async function bench(kernel: string, shape: string, variant: string, flops: number | null, bytes: number, record: () => void): Promise<void> {
+  const first = await timeGpu(gpu, record, PER_SUBMIT, 1, PER_SUBMIT);
+  const t = await timeGpu(gpu, record, Math.ceil(repsFor(first.medianMs) / PER_SUBMIT) * PER_SUBMIT, 5, PER_SUBMIT);
+  const s = t.medianMs / 1e3;
+  rows.push({ kernel, shape, variant, msPerCall: t.medianMs, gflops: flops === null ? null : flops / s / 1e9, gbps: bytes / s / 1e9 });
+}
+
+const f32 = 4;
+for (const m of mmShapes) {
+  const { s } = m;
+  const aLen = s.M * s.K, bLen = s.K * s.N, cLen = s.M * s.N;
+  const A = gpu.buffer(aLen * T * f32, 'a'), Bb = gpu.buffer(bLen * T * f32, 'b'), C = gpu.buffer(cLen * T * f32, 'c');
+  const bias = gpu.buffer(s.N * T * f32, 'bias'), H = gpu.buffer(cLen * T * f32, 'h');
+  const args = {
+    ...s,
+    a: { buf: A, trialStride: aLen }, b: { buf: Bb, trialStride: bLen }, c: { buf: C, trialStride: cLen },
+    bias: s.epilogue.bias ? { buf: bias, trialStride: s.N } : undefined,
+    relu: s.epilogue.relu,
+    mask: s.epilogue.mask ? { buf: H, trialStride: cLen } : undefined,
+  };
+  const v = variantKey(chosenVariant(gpu, args));
+  await bench(`matmul_${s.form.toLowerCase() as Lowercase<MatmulForm>}`, `${m.label} ${s.M}x${s.K}x${s.N}`, v, 2 * s.M * s.N * s.K * T, (aLen + bLen + cLen) * T * f32, () => matmul(gpu, args));
+  for (const b of [A, Bb, C, bias, H]) gpu.release(b);
+}
+
+{
+  const n = B * 128;
+  const X = gpu.buffer(n * T * f32, 'x'), Y = gpu.buffer(n * T * f32, 'y'), G = gpu.buffer(n * T * f32, 'g');
+  await bench('relu', `${B}x128`, '-', null, 2 * n * T * f32, () => relu(gpu, { buf: X, trialStride: n }, { buf: Y, trialStride: n }, n, T));
+  await bench('relu_bwd', `${B}x128`, '-', null, 3 * n * T * f32, () => reluBackward(gpu, { buf: G, trialStride: n }, { buf: Y, trialStride: n }, { buf: X, trialStride: n }, n, T));
+  await bench('colsum', `${B}x128`, '-', n * T, (n + 128) * T * f32, () => colsum(gpu, { buf: G, trialStride: n }, { buf: Y, trialStride: 128 }, B, 128, T));
+  const params = gpu.upload(new Uint32Array(Array.from({ length: T }, () => Array.from(dropoutParams(1, 0.7, 3))).flat()), 'params');
+  await bench('dropout', `${B}x128 p=0.3`, '-', null, 2 * n * T * f32, () => dropout(gpu, { buf: Y, trialStride: n }, n, T, { buf: params, trialStride: 4 }, 16));
+  for (const b of [X, Y, G]) gpu.release(b);
+}
+{
+  const Z = gpu.buffer(B * 10 * T * f32, 'z'), G = gpu.buffer(B * 10 * T * f32, 'g');
+  const L = gpu.upload(new Uint32Array(B * T), 'labels'), S = gpu.buffer(4 * T * f32, 'stats');
+  await bench('softmax_ce', `${B}x10`, '-', null, 2 * B * 10 * T * f32, () =>
+    softmaxCrossEntropy(gpu, { rows: B, classes: 10, trials: T, logits: { buf: Z, trialStride: B * 10 }, labels: { buf: L, trialStride: B }, grad: { buf: G, trialStride: B * 10 }, stats: { buf: S } }),
+  );
+}
+{
+  const samples = 60000;
+  const data = gpu.buffer(samples * 784, 'dataset');
+  const labels = gpu.buffer(samples, 'labels');
+  const idx = gpu.upload(Uint32Array.from({ length: B * T }, (_, i) => (i * 7919) % samples), 'idx');
+  const X = gpu.buffer(B * 784 * T * f32, 'x'), Y = gpu.buffer(B * T * f32, 'y');
+  await bench('gather_images', `${B}x784 of 60000`, '-', null, B * 784 * T * (1 + f32), () =>
+    gatherImages(gpu, { data: { buf: data }, idx: { buf: idx, trialStride: B }, out: { buf: X, trialStride: B * 784 }, rows: B, trials: T, features: 784 }),
+  );
+  await bench('gather_labels', `${B} of 60000`, '-', null, B * T * (1 + f32), () =>
+    gatherLabels(gpu, { data: { buf: labels }, idx: { buf: idx, trialStride: B }, out: { buf: Y, trialStride: B }, rows: B, trials: T }),
+  );
+}
+{
+  const P = 784 * 128 + 128 + 128 * 128 + 128 + 128 * 10 + 10;
+  const X = gpu.buffer(P * T * f32, 'g'), Y = gpu.buffer(P * T * f32, 'p');
+  await bench('axpy', `${P} params (MLP)`, '-', 2 * P * T, 3 * P * T * f32, () => axpy(gpu, -0.1, { buf: X, trialStride: P }, { buf: Y, trialStride: P }, P, T));
+}
+
+if (values.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows }, null, 1));
+else {
+  console.log(`${'kernel'.padEnd(14)} ${'shape'.padEnd(34)} ${'implementation'.padEnd(22)} ${'ms/call'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`);
+  for (const r of rows) {
+    console.log(
+      `${r.kernel.padEnd(14)} ${r.shape.padEnd(34)} ${r.variant.padEnd(22)} ${r.msPerCall.toFixed(4).padStart(9)} ${(r.gflops === null ? '-' : r.gflops.toFixed(2)).padStart(8)} ${r.gbps.toFixed(2).padStart(7)}`,
+    );
+  }
+}
+gpu.destroy();

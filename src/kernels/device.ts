@@ -1,0 +1,143 @@
+// Finds a WebGPU adapter through Dawn's node bindings and opens a device on it.
+//
+// Order (backend 'auto'): a core-feature adapter on the platform's native backend (Vulkan,
+// Metal, D3D12); else Dawn's OpenGL ES backend in compatibility mode, which on a GPU-less
+// Linux machine runs on Mesa llvmpipe. OPTBENCH_BACKEND or the `backend` option forces one.
+import { create, globals } from 'webgpu';
+import { GpuUnavailableError } from './errors.ts';
+
+export const BACKENDS = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'opengl'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface AdapterReport {
+  backend: string;
+  featureLevel: 'core' | 'compatibility';
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software rasterizers (llvmpipe, SwiftShader, WARP). */
+  isCpu: boolean;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+export interface OpenedDevice {
+  /** The Dawn instance. It must stay referenced while the device lives: when it is garbage
+   * collected, Dawn's event pump keeps calling into it and the process crashes (seen here as
+   * "futex facility returned an unexpected error code" or SIGSEGV in ProcessEvents). */
+  instance: GPU;
+  adapter: GPUAdapter;
+  device: GPUDevice;
+  report: AdapterReport;
+}
+
+// The limits the engine relies on; each is raised to what the adapter offers.
+const WANTED_LIMITS = [
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxUniformBuffersPerShaderStage',
+] as const;
+
+const LINUX_SOFTWARE_HINT =
+  'On a Linux machine without a GPU install Mesa: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libegl-dev ' +
+  '(then the OpenGL ES fallback runs on llvmpipe); on a GPU machine install its Vulkan driver and libvulkan1.';
+
+let globalsInstalled = false;
+
+function installGlobals(): void {
+  if (globalsInstalled) return;
+  // The GPUBufferUsage, GPUMapMode, ... enums the engine uses are Dawn's globals.
+  for (const [k, v] of Object.entries(globals as Record<string, unknown>)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  globalsInstalled = true;
+}
+
+function dawnBackendFlag(b: BackendName): string | undefined {
+  return b === 'auto' ? undefined : `backend=${b}`;
+}
+
+export function backendFromEnv(): BackendName {
+  const v = (process.env.OPTBENCH_BACKEND ?? 'auto').toLowerCase();
+  if (!(BACKENDS as readonly string[]).includes(v)) {
+    throw new GpuUnavailableError(`OPTBENCH_BACKEND='${v}' is not a backend; use one of ${BACKENDS.join(', ')}`);
+  }
+  return v as BackendName;
+}
+
+async function tryAdapter(
+  backend: BackendName,
+  featureLevel: 'core' | 'compatibility',
+): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
+  if (backend === 'opengles' || backend === 'opengl') {
+    // Dawn's GL backend opens EGL; without a display, Mesa needs the surfaceless platform.
+    process.env.EGL_PLATFORM ??= 'surfaceless';
+    process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  }
+  const flag = dawnBackendFlag(backend);
+  let instance: GPU;
+  try {
+    instance = create(flag ? [flag] : []);
+  } catch (e) {
+    return null;
+  }
+  const adapter = await instance.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
+  return adapter ? { instance, adapter } : null;
+}
+
+function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | 'compatibility', device: GPUDevice): AdapterReport {
+  const info = adapter.info as GPUAdapterInfo & { backendType?: string; adapterType?: string };
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  const limits: Record<string, number> = {};
+  for (const k of WANTED_LIMITS) limits[k] = device.limits[k];
+  return {
+    backend,
+    featureLevel,
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: (info.description ?? '').trim(),
+    isCpu: /llvmpipe|lavapipe|swiftshader|softpipe|warp|cpu/.test(text) || info.adapterType === 'cpu',
+    features: [...adapter.features].sort(),
+    limits,
+  };
+}
+
+/** Opens a device on the requested backend ('auto' tries native first, then OpenGL ES). */
+export async function openDevice(backend: BackendName = backendFromEnv()): Promise<OpenedDevice> {
+  installGlobals();
+  const attempts: Array<[BackendName, 'core' | 'compatibility']> =
+    backend === 'auto'
+      ? [['auto', 'core'], ['opengles', 'compatibility']]
+      : backend === 'opengles' || backend === 'opengl'
+        ? [[backend, 'compatibility']]
+        : [[backend, 'core']];
+  for (const [b, level] of attempts) {
+    const found = await tryAdapter(b, level);
+    if (!found) continue;
+    const { instance, adapter } = found;
+    const requiredLimits: Record<string, number> = {};
+    for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
+    const requiredFeatures = adapter.features.has('timestamp-query') ? (['timestamp-query'] as GPUFeatureName[]) : [];
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' });
+    const name = b === 'auto' ? nativeBackendName() : b;
+    return { instance, adapter, device, report: describe(adapter, name, level, device) };
+  }
+  throw new GpuUnavailableError(
+    `no WebGPU adapter found (backend '${backend}'). ${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,
+  );
+}
+
+function nativeBackendName(): string {
+  if (process.platform === 'darwin') return 'metal';
+  if (process.platform === 'win32') return 'd3d12';
+  return 'vulkan';
+}

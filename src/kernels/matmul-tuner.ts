@@ -1,0 +1,157 @@
+// Picks the fastest matmul implementation per adapter and shape by measuring, once.
+// llvmpipe wants large register tiles and no barriers; real GPUs want shared-memory tiles;
+// the right tile size depends on the shape. Choices are cached per process and on disk
+// (keyed by adapter and shape), so later runs pay nothing.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Gpu } from './gpu.ts';
+import {
+  matmul,
+  setChosenVariant,
+  shapeKey,
+  variantKey,
+  vec4Compatible,
+  type MatmulVariant,
+  type TunedShape,
+} from './matmul.ts';
+
+export interface TuneResult {
+  shape: TunedShape;
+  key: string;
+  chosen: MatmulVariant;
+  /** Median time per call of each candidate measured (empty when read from the cache). */
+  measured: Array<{ variant: string; ms: number }>;
+  fromCache: boolean;
+}
+
+export function defaultTuningCache(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'webgpu-optbench', 'matmul-tuning.json');
+}
+
+export function candidates(gpu: Gpu, vec4Ok: boolean): MatmulVariant[] {
+  const out: MatmulVariant[] = [];
+  if (gpu.report.isCpu) {
+    if (vec4Ok) {
+      for (const [tileM, tileN, wg] of [[4, 8, 32], [8, 8, 16], [8, 16, 16], [16, 8, 16], [16, 16, 16], [16, 16, 8], [16, 32, 8]]) out.push({ kind: 'vec4', tileM, tileN, wg });
+    }
+    for (const [tileM, tileN, wg] of [[4, 4, 32], [8, 4, 16], [2, 2, 64]]) out.push({ kind: 'scalar', tileM, tileN, wg });
+    out.push({ kind: 'shared', wgX: 8, wgY: 8, tile: 4, bk: 16 });
+  } else {
+    for (const [wgX, wgY, tile, bk] of [[16, 16, 4, 16], [16, 16, 2, 16], [16, 16, 4, 8], [8, 8, 4, 16], [16, 8, 4, 16]]) out.push({ kind: 'shared', wgX, wgY, tile, bk });
+    if (vec4Ok) for (const [tileM, tileN, wg] of [[4, 4, 64], [8, 8, 64], [4, 8, 128]]) out.push({ kind: 'vec4', tileM, tileN, wg });
+    out.push({ kind: 'scalar', tileM: 4, tileN: 4, wg: 64 });
+  }
+  return out;
+}
+
+type CacheFile = Record<string, Record<string, MatmulVariant>>;
+
+function adapterKey(gpu: Gpu): string {
+  const r = gpu.report;
+  return `${r.backend}|${r.vendor}|${r.architecture}|${r.device}|${r.description}`;
+}
+
+function readCache(file: string): CacheFile {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+  } catch {
+    return {}; // missing or unreadable: measure again
+  }
+}
+
+function writeCache(file: string, data: CacheFile): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(data, null, 1));
+    renameSync(tmp, file);
+  } catch {
+    // A read-only home only costs a re-measurement next time.
+  }
+}
+
+async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: number): Promise<number> {
+  const aLen = s.M * s.K, bLen = s.K * s.N, cLen = s.M * s.N;
+  const e = s.epilogue;
+  const bufs = [
+    gpu.buffer(aLen * s.trials * 4, 'tune-a'),
+    gpu.buffer(bLen * s.trials * 4, 'tune-b'),
+    gpu.buffer(cLen * s.trials * 4, 'tune-c'),
+    gpu.buffer(Math.max(s.N, cLen, 1) * s.trials * 4, 'tune-epilogue'),
+  ];
+  const [A, B, C, E] = bufs;
+  const args = {
+    ...s,
+    a: { buf: A, trialStride: aLen },
+    b: { buf: B, trialStride: bLen },
+    c: { buf: C, trialStride: cLen },
+    bias: e.bias ? { buf: E, trialStride: s.N } : undefined,
+    relu: e.relu,
+    mask: e.mask ? { buf: E, trialStride: cLen } : undefined,
+    maskScale: e.maskScale ? { buf: E, trialStride: 1 } : undefined,
+    variant: v,
+  };
+  try {
+    matmul(gpu, args); // compiles the pipeline
+    await gpu.sync();
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) matmul(gpu, args); // one submit, as in a training step
+      await gpu.sync();
+      times.push((performance.now() - t0) / reps);
+    }
+    return times.sort((x, y) => x - y)[1];
+  } finally {
+    for (const b of bufs) gpu.release(b);
+  }
+}
+
+/** Measures every candidate for each shape (unless cached) and installs the fastest. */
+export async function tuneMatmul(
+  gpu: Gpu,
+  shapes: TunedShape[],
+  options: { cacheFile?: string | null; log?: (line: string) => void } = {},
+): Promise<TuneResult[]> {
+  const cacheFile = options.cacheFile === undefined ? defaultTuningCache() : options.cacheFile;
+  const cache = cacheFile ? readCache(cacheFile) : {};
+  const mine = (cache[adapterKey(gpu)] ??= {});
+  const results: TuneResult[] = [];
+  // Time whole batches, not dispatch by dispatch, and keep tuning out of the user's profile.
+  await gpu.sync();
+  const profile = gpu.profile;
+  gpu.profile = null;
+  try {
+    for (const s of shapes) {
+      // Contiguous operands at offset 0: vec4-readable exactly when the dimensions allow.
+      const probe = { buf: null as never };
+      const ok = vec4Compatible(s, probe, probe);
+      const key = shapeKey(s, ok, s.epilogue);
+      const hit = mine[key];
+      if (hit) {
+        setChosenVariant(gpu, key, hit);
+        results.push({ shape: s, key, chosen: hit, measured: [], fromCache: true });
+        continue;
+      }
+      const flops = 2 * s.M * s.N * s.K * s.trials;
+      // About 20 ms per measured batch at 10 GFLOP/s, 3 to 200 calls.
+      const reps = Math.max(3, Math.min(200, Math.round(2e8 / Math.max(flops, 1))));
+      const measured: Array<{ variant: string; ms: number; v: MatmulVariant }> = [];
+      for (const v of candidates(gpu, ok)) {
+        measured.push({ variant: variantKey(v), ms: await timeVariant(gpu, s, v, reps), v });
+      }
+      measured.sort((x, y) => x.ms - y.ms);
+      const best = measured[0].v;
+      mine[key] = best;
+      setChosenVariant(gpu, key, best);
+      options.log?.(`tuned matmul ${key}: ${variantKey(best)} ${measured[0].ms.toFixed(3)} ms`);
+      results.push({ shape: s, key, chosen: best, measured: measured.map(({ variant, ms }) => ({ variant, ms })), fromCache: false });
+    }
+  } finally {
+    gpu.profile = profile;
+  }
+  if (cacheFile && results.some((r) => !r.fromCache)) writeCache(cacheFile, cache);
+  return results;
+}

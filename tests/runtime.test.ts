@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { sizeClass } from '../src/kernels/buffer-pool.ts';
+import { openDevice } from '../src/kernels/device.ts';
+import { axpy, fill } from '../src/kernels/elementwise.ts';
+import { GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../src/kernels/errors.ts';
+import { Gpu } from '../src/kernels/gpu.ts';
+import { specialize } from '../src/kernels/shader-source.ts';
+import { useGpu } from './helpers/gpu.ts';
+
+const gpu = useGpu();
+
+describe('device acquisition', () => {
+  it('finds an adapter here and reports what it runs on', () => {
+    const r = gpu().report;
+    expect(r.backend).toMatch(/^(vulkan|metal|d3d12|opengles|opengl)$/);
+    expect(r.limits.maxStorageBuffersPerShaderStage).toBeGreaterThanOrEqual(8);
+    expect(r.limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256);
+    expect(gpu().describe()).toContain(r.backend);
+    // This project's CI machines have no GPU: the suite must run on the software fallback.
+    if (process.env.CI_EXPECT_CPU_FALLBACK) {
+      expect(r.backend).toBe('opengles');
+      expect(r.featureLevel).toBe('compatibility');
+      expect(r.isCpu).toBe(true);
+    }
+  });
+
+  it('names the packages to install when no backend works', async () => {
+    await expect(openDevice('metal')).rejects.toThrow(GpuUnavailableError);
+    await expect(openDevice('metal')).rejects.toThrow(/apt-get install libegl1/);
+  });
+});
+
+describe('errors surface as exceptions', () => {
+  it('a broken shader fails to compile with the WGSL message', async () => {
+    const g = gpu();
+    const code = '@compute @workgroup_size(1) fn main() { let x: f32 = undefined_thing; }';
+    const err = await g.compile({ name: 'broken', code }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShaderCompileError);
+    expect(String((err as Error).message)).toMatch(/broken.*undefined_thing/s);
+  });
+
+  it('a broken shader that nobody awaited fails the next sync', async () => {
+    const g = gpu();
+    g.kernel({ name: 'broken2', code: '@compute @workgroup_size(1) fn main() { oops }' });
+    await expect(g.sync()).rejects.toThrow(ShaderCompileError);
+    await g.sync(); // reported once, then the runtime is usable again
+  });
+
+  it('an invalid dispatch (one buffer bound writable and read-only) fails at sync', async () => {
+    const g = gpu();
+    const b = g.buffer(4096, 'aliased');
+    axpy(g, 1, { buf: b }, { buf: b }, 16, 1);
+    await expect(g.sync()).rejects.toThrow(GpuValidationError);
+    await g.sync();
+  });
+
+  it('an out-of-range workgroup count is refused before it reaches Dawn', () => {
+    const g = gpu();
+    const k = g.kernel({ name: 'fill', file: 'elementwise', entry: 'fill' });
+    expect(() => g.dispatch(k, { buffers: [g.buffer(64, 'x')], workgroups: [1e6] })).toThrow(/workgroups/);
+  });
+});
+
+describe('buffer pool', () => {
+  it('size classes waste at most 25%', () => {
+    for (const n of [1, 255, 257, 1000, 4096, 4097, 123457, 47040000]) {
+      const c = sizeClass(n);
+      expect(c).toBeGreaterThanOrEqual(n);
+      expect(c).toBeLessThanOrEqual(Math.max(256, n * 1.25 + 256));
+    }
+  });
+
+  it('reuses released buffers after a submit and does not leak across many steps', async () => {
+    const g = gpu();
+    let before = g.pool.snapshot();
+    for (let step = 0; step < 201; step++) {
+      if (step === 1) {
+        await g.sync();
+        before = g.pool.snapshot(); // after one warm-up step has cached its uniforms
+      }
+      const a = g.buffer(4000, 'tmp-a');
+      const b = g.buffer(12000, 'tmp-b');
+      // Same shapes and values each step, as in training: uniforms are cached by content.
+      fill(g, { buf: a }, 1000, 1, 1);
+      fill(g, { buf: b }, 3000, 1, 2);
+      g.release(a);
+      g.release(b);
+      g.flush();
+    }
+    await g.sync();
+    const after = g.pool.snapshot();
+    expect(after.liveBytes).toBe(before.liveBytes);
+    expect(after.created - before.created).toBeLessThanOrEqual(2);
+    expect(after.reused - before.reused).toBeGreaterThanOrEqual(398);
+  });
+
+  it('keeps recorded work ordered around buffer writes', async () => {
+    const g = gpu();
+    const b = g.buffer(16, 'ordered');
+    g.write(b, new Float32Array([1, 1, 1, 1]));
+    axpy(g, 2, { buf: b }, { buf: g.upload(new Float32Array(4), 'acc') }, 4, 1);
+    fill(g, { buf: b }, 4, 1, 5);
+    g.write(b, new Float32Array([7, 7, 7, 7])); // must land after the fill
+    expect(Array.from(await g.readF32(b))).toEqual([7, 7, 7, 7]);
+  });
+});
+
+describe('shader specialization', () => {
+  it('overrides typed constants by name and refuses unknown ones', () => {
+    const src = 'const TILE: u32 = 4u;\nconst ON: bool = false;\nconst S: f32 = 1.0;';
+    expect(specialize(src, { TILE: 8, ON: true, S: 2 })).toBe('const TILE: u32 = 8u;\nconst ON: bool = true;\nconst S: f32 = 2.0f;');
+    expect(() => specialize(src, { NOPE: 1 })).toThrow(/NOPE/);
+    expect(() => specialize(src, { TILE: -1 })).toThrow(/u32/);
+  });
+});
+
+describe('profiling', () => {
+  it('times each kernel by name', async () => {
+    const g = await Gpu.open({ profile: true });
+    try {
+      const a = g.buffer(4 * 100_000, 'a');
+      for (let i = 0; i < 5; i++) fill(g, { buf: a }, 100_000, 1, i);
+      axpy(g, 1, { buf: g.buffer(400_000, 'x') }, { buf: a }, 100_000, 1);
+      expect(Array.from(await g.readF32(a, 0, 2))).toEqual([4, 4].map((v, i) => v + 0 * i));
+      const rows = g.profile!.report();
+      const fillRow = rows.find((r) => r.kernel === 'fill')!;
+      expect(fillRow.calls).toBe(5);
+      expect(fillRow.totalMs).toBeGreaterThan(0);
+      expect(rows.find((r) => r.kernel === 'axpy')!.calls).toBe(1);
+      expect(rows.reduce((s, r) => s + r.share, 0)).toBeCloseTo(1, 6);
+    } finally {
+      g.destroy();
+    }
+  });
+});

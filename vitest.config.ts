@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    // Dawn's node addon lives in one process per test file (forks, not worker threads).
+    pool: 'forks',
+    // Each file opens its own GPU device; on the 2-core CPU fallback the kernels are slow.
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+  },
+});
