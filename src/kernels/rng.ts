@@ -32,7 +32,7 @@ export const STREAM = {
 } as const;
 
 /** Fisher-Yates permutation of 0..n-1 drawn from (seed, STREAM.shuffle, epoch). */
-export function permutation(n: number, seed: number, epoch: number, out = new Uint32Array(n)): Uint32Array {
+export function permutation(n: number, seed: number, epoch: number, out: Uint32Array = new Uint32Array(n)): Uint32Array {
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
     // 32 random bits scaled to [0, i]: bias below 2^-32 * n, irrelevant at these sizes.

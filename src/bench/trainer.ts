@@ -1,0 +1,181 @@
+// Trains a group of trials together (DESIGN.md principle 3): T independent MLPs stacked in
+// the same dispatches, each with its own seed stream (initialization, shuffle order,
+// dropout masks), optimizer, hyperparameters, regularization and divergence state. T = 1
+// is an ordinary training run. No read-back inside a step: losses and accuracies add up in
+// GPU buffers and are read once per epoch.
+import { Tape } from '../autograd/tape.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import { gatherImages, gatherLabels } from '../kernels/gather.ts';
+import type { GBuf, Gpu } from '../kernels/gpu.ts';
+import { permutation } from '../kernels/rng.ts';
+import { STATS_WORDS } from '../kernels/softmax-ce.ts';
+import { DropoutState } from '../nn/dropout.ts';
+import type { InitName } from '../nn/init.ts';
+import { softmaxCrossEntropyLoss } from '../nn/loss.ts';
+import { MLP } from '../nn/mlp.ts';
+import { Optimizers, type TrialOptimizerConfig } from '../optim/fused.ts';
+import type { GpuDataset, GpuSplit } from './gpu-data.ts';
+
+export interface TrialSetup {
+  seed: number;
+  optimizer: TrialOptimizerConfig;
+  /** Drop probability after each hidden ReLU (0 = no dropout). */
+  dropout: number;
+}
+
+export interface GroupConfig {
+  /** MLP widths, input first. */
+  sizes: number[];
+  batch: number;
+  /** Training samples: the first `trainCount` of the training split (the rest validates). */
+  trainCount: number;
+  /** Validation samples: the `validationCount` after them (0 = none). */
+  validationCount: number;
+  init?: InitName;
+  /** Rows per evaluation batch (memory: trials x rows x widest layer floats). */
+  evalBatch?: number;
+}
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+  /** Logits that were NaN or infinite. */
+  nonFinite: number;
+}
+
+export interface EpochResult {
+  trainLoss: number;
+  trainAccuracy: number;
+  validation: EvalResult | null;
+  /** True once the trial diverged (this epoch or before); its numbers are then NaN. */
+  diverged: boolean;
+}
+
+export class TrainingGroup {
+  readonly model: MLP;
+  readonly optimizers: Optimizers;
+  readonly drop: DropoutState;
+  readonly trials: number;
+  /** Optimizer steps taken so far (the next step is step + 1). */
+  step = 0;
+  private readonly stats: GBuf;
+  private readonly idx: GBuf;
+  private readonly perm: Uint32Array;
+  private readonly divergedAt: Array<number | null>;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly data: GpuDataset,
+    readonly config: GroupConfig,
+    readonly setups: TrialSetup[],
+  ) {
+    const { sizes, batch, trainCount, validationCount } = config;
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+    if (!(trainCount >= 1 && trainCount + validationCount <= data.train.count)) {
+      throw new RangeError(`${trainCount} training + ${validationCount} validation samples exceed the ${data.train.count} of the training split`);
+    }
+    if (sizes[0] !== data.train.features || sizes[sizes.length - 1] !== data.classes) {
+      throw new RangeError(`MLP [${sizes}] does not fit ${data.train.features} inputs and ${data.classes} classes`);
+    }
+    this.trials = setups.length;
+    this.model = new MLP(gpu, { sizes, init: config.init }, this.trials);
+    this.model.initialize(setups.map((s) => s.seed));
+    this.optimizers = new Optimizers(gpu, this.model.arena, setups.map((s) => s.optimizer));
+    this.drop = new DropoutState(gpu, setups.map((s) => s.seed), setups.map((s) => s.dropout));
+    this.stats = gpu.buffer(this.trials * STATS_WORDS * 4, 'train-stats');
+    this.idx = gpu.buffer(this.trials * trainCount * 4, 'shuffle-index');
+    this.perm = new Uint32Array(this.trials * trainCount);
+    this.divergedAt = setups.map(() => null);
+  }
+
+  /** Waits until every kernel the group uses is known to compile. */
+  async ready(): Promise<void> {
+    await this.optimizers.ready();
+  }
+
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.config.trainCount / this.config.batch);
+  }
+
+  /** Epoch (0-based) in which each trial diverged, or null. */
+  get divergence(): ReadonlyArray<number | null> {
+    return this.divergedAt;
+  }
+
+  /** Trains one epoch over every trial's own shuffle of the training samples. */
+  async trainEpoch(epoch: number): Promise<EpochResult[]> {
+    const { gpu, model, trials } = this;
+    const { batch, trainCount } = this.config;
+    for (let t = 0; t < trials; t++) permutation(trainCount, this.setups[t].seed, epoch, this.perm.subarray(t * trainCount, (t + 1) * trainCount));
+    gpu.write(this.idx, this.perm);
+    gpu.write(this.stats, new Float32Array(trials * STATS_WORDS));
+    const features = model.inputSize;
+    for (let start = 0; start < trainCount; start += batch) {
+      const rows = Math.min(batch, trainCount - start);
+      const tape = new Tape(gpu);
+      const x = tape.own(Tensor.empty(gpu, [rows, features], trials, 'batch-x'));
+      const y = tape.own(Tensor.empty(gpu, [rows], trials, 'batch-y', 'u32'));
+      const idx = { buf: this.idx, offset: start, trialStride: trainCount };
+      gatherImages(gpu, { data: { buf: this.data.train.images }, idx, out: x.operand, rows, trials, features });
+      gatherLabels(gpu, { data: { buf: this.data.train.labels }, idx, out: y.operand, rows, trials });
+      this.step++;
+      if (this.drop.active) this.drop.setStep(this.step);
+      const logits = model.forward(tape, x, this.drop);
+      softmaxCrossEntropyLoss(tape, logits, y, { buf: this.stats });
+      tape.backward();
+      this.optimizers.step(this.step, rows);
+      tape.release();
+      gpu.flush();
+    }
+    const s = await gpu.readF32(this.stats, 0, trials * STATS_WORDS);
+    const validation = this.config.validationCount > 0 ? await this.evaluate(this.data.train, trainCount, this.config.validationCount) : null;
+    return Array.from({ length: trials }, (_, t) => {
+      const loss = s[t * 4] / s[t * 4 + 2];
+      const bad = s[t * 4 + 3] > 0 || !Number.isFinite(loss) || (validation !== null && (validation[t].nonFinite > 0 || !Number.isFinite(validation[t].loss)));
+      if (bad && this.divergedAt[t] === null) {
+        this.divergedAt[t] = epoch;
+        this.optimizers.freeze(t);
+      }
+      const diverged = this.divergedAt[t] !== null;
+      return {
+        trainLoss: diverged ? NaN : loss,
+        trainAccuracy: diverged ? NaN : s[t * 4 + 1] / s[t * 4 + 2],
+        validation: validation ? (diverged ? { loss: NaN, accuracy: NaN, nonFinite: validation[t].nonFinite } : validation[t]) : null,
+        diverged,
+      };
+    });
+  }
+
+  /** Loss and accuracy of every trial on `count` samples of `split` from `start`, in order.
+   * The input batch is gathered once and shared by all trials (trial stride 0). */
+  async evaluate(split: GpuSplit, start = 0, count = split.count): Promise<EvalResult[]> {
+    const { gpu, model, trials } = this;
+    const evalBatch = this.config.evalBatch ?? 1000;
+    const stats = gpu.buffer(trials * STATS_WORDS * 4, 'eval-stats');
+    gpu.write(stats, new Float32Array(trials * STATS_WORDS));
+    const features = model.inputSize;
+    for (let s = start; s < start + count; s += evalBatch) {
+      const rows = Math.min(evalBatch, start + count - s);
+      const scope = new Tape(gpu, false);
+      const x = scope.own(new Tensor(gpu, gpu.buffer(rows * features * 4, 'eval-x'), [rows, features], trials, 0, 0));
+      const y = scope.own(new Tensor(gpu, gpu.buffer(rows * 4, 'eval-y'), [rows], trials, 0, 0, 'u32'));
+      const idx = { buf: this.data.identity, offset: s, trialStride: 0 };
+      gatherImages(gpu, { data: { buf: split.images }, idx, out: x.operand, rows, trials: 1, features });
+      gatherLabels(gpu, { data: { buf: split.labels }, idx, out: y.operand, rows, trials: 1 });
+      softmaxCrossEntropyLoss(scope, model.forward(scope, x), y, { buf: stats });
+      scope.release();
+      gpu.flush();
+    }
+    const r = await gpu.readF32(stats, 0, trials * STATS_WORDS);
+    gpu.release(stats);
+    return Array.from({ length: trials }, (_, t) => ({ loss: r[t * 4] / r[t * 4 + 2], accuracy: r[t * 4 + 1] / r[t * 4 + 2], nonFinite: r[t * 4 + 3] }));
+  }
+
+  destroy(): void {
+    this.optimizers.destroy();
+    this.drop.destroy();
+    this.model.destroy();
+    this.gpu.release(this.stats);
+    this.gpu.release(this.idx);
+  }
+}

@@ -1,0 +1,151 @@
+// Runs the fused optimizer updates of a parameter arena: every trial names its optimizer
+// and hyperparameters; trials sharing an optimizer (and the same stored slots) form a
+// group that one dispatch updates. Hyperparameters, L2 coefficients and bias corrections
+// travel in a small per-trial record written each step, so nothing recompiles when they
+// change and every trial can differ.
+import type { GBuf, Gpu, Kernel } from '../kernels/gpu.ts';
+import { strideGroups } from '../kernels/grid.ts';
+import type { ParamArena } from '../nn/params.ts';
+import { optimizerSource, recordLayout } from './codegen.ts';
+import { getOptimizer } from './registry.ts';
+import { activeSlots, perStepValues, resolveHyper, type OptimizerSpec, type SlotSpec } from './spec.ts';
+
+const WG = 64;
+
+export interface TrialOptimizerConfig {
+  /** Registry name: sgd, adam, rmsprop, custom, adamw, or a registered one. */
+  optimizer: string;
+  hyper?: Readonly<Record<string, number>>;
+  /** Zero the state before every update (and use step 1 for bias corrections), as the
+   * reference notebook effectively did for its built-in optimizers. */
+  resetEveryStep?: boolean;
+  /** L2 lambda: loss + lambda / (2 n) * sum of squared weights (src/nn/loss.ts). */
+  l2?: number;
+}
+
+class OptimizerGroup {
+  readonly kernel: Kernel;
+  readonly slotBufs: GBuf[];
+  readonly hyperBuf: GBuf;
+  readonly listBuf: GBuf;
+  readonly hyper: Record<string, number>[];
+  readonly active: boolean[];
+  private readonly record: Float32Array;
+  private readonly layout: string[];
+
+  constructor(
+    private readonly gpu: Gpu,
+    private readonly arena: ParamArena,
+    readonly spec: OptimizerSpec,
+    readonly slots: SlotSpec[],
+    /** Arena trial index of each list position. */
+    readonly trials: number[],
+    readonly configs: TrialOptimizerConfig[],
+  ) {
+    this.hyper = configs.map((c) => resolveHyper(spec, c.hyper));
+    this.active = trials.map(() => true);
+    this.layout = recordLayout(spec);
+    this.record = new Float32Array(this.layout.length * trials.length);
+    this.kernel = gpu.kernel({ name: `update_${spec.name}`, code: optimizerSource(spec, slots) });
+    const span = arena.perTrial * trials.length;
+    this.slotBufs = slots.map((s) => {
+      const b = gpu.buffer(span * 4, `${spec.name}.${s.name}`);
+      gpu.write(b, new Float32Array(span));
+      return b;
+    });
+    this.hyperBuf = gpu.buffer(this.record.byteLength, `${spec.name}.hyper`);
+    this.listBuf = gpu.upload(Uint32Array.from(trials), `${spec.name}.trials`);
+  }
+
+  /** Records this group's update for step t (from 1) after a batch of `rows` rows. */
+  step(t: number, rows: number): void {
+    const n = this.layout.length;
+    this.trials.forEach((_, j) => {
+      const c = this.configs[j];
+      const h = this.hyper[j];
+      const d = perStepValues(this.spec, h, c.resetEveryStep ? 1 : t);
+      const values: Record<string, number> = { ...h, ...d, active: this.active[j] ? 1 : 0, reset: c.resetEveryStep ? 1 : 0, l2: (c.l2 ?? 0) / rows };
+      this.layout.forEach((name, k) => (this.record[j * n + k] = values[name]));
+    });
+    this.gpu.write(this.hyperBuf, this.record);
+    const groups = strideGroups(this.gpu, this.arena.perTrial, WG);
+    this.gpu.dispatch(this.kernel, {
+      uniforms: new Uint32Array([this.arena.perTrial, this.arena.weightCount, groups, 0]),
+      buffers: [this.arena.params, this.arena.grads, this.hyperBuf, this.listBuf, ...this.slotBufs],
+      workgroups: [groups, 1, this.trials.length],
+    });
+  }
+
+  destroy(): void {
+    for (const b of [...this.slotBufs, this.hyperBuf, this.listBuf]) this.gpu.release(b);
+  }
+}
+
+export class Optimizers {
+  readonly groups: OptimizerGroup[] = [];
+  /** Group and list position of each arena trial. */
+  private readonly where: Array<{ group: OptimizerGroup; pos: number }> = [];
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly arena: ParamArena,
+    configs: TrialOptimizerConfig[],
+  ) {
+    if (configs.length !== arena.trials) throw new RangeError(`optimizers: ${configs.length} configurations for ${arena.trials} trials`);
+    const byKey = new Map<string, { spec: OptimizerSpec; slots: SlotSpec[]; trials: number[]; configs: TrialOptimizerConfig[] }>();
+    configs.forEach((c, t) => {
+      const spec = getOptimizer(c.optimizer);
+      const slots = activeSlots(spec, resolveHyper(spec, c.hyper));
+      if (c.l2 !== undefined && !(c.l2 >= 0 && Number.isFinite(c.l2))) throw new RangeError(`L2 lambda must be a finite number >= 0, got ${c.l2}`);
+      const key = `${spec.name}|${slots.map((s) => s.name).join(',')}`;
+      let e = byKey.get(key);
+      if (!e) byKey.set(key, (e = { spec, slots, trials: [], configs: [] }));
+      e.trials.push(t);
+      e.configs.push(c);
+    });
+    for (const e of byKey.values()) {
+      const g = new OptimizerGroup(gpu, arena, e.spec, e.slots, e.trials, e.configs);
+      this.groups.push(g);
+      e.trials.forEach((t, pos) => (this.where[t] = { group: g, pos }));
+    }
+  }
+
+  /** Waits until every generated kernel is known to compile. */
+  async ready(): Promise<void> {
+    await Promise.all(this.groups.map((g) => g.kernel.ready));
+  }
+
+  /** Records the update of every trial for step t (from 1) after a batch of `rows` rows. */
+  step(t: number, rows: number): void {
+    for (const g of this.groups) g.step(t, rows);
+  }
+
+  /** Stops updating a trial (it diverged); its parameters stay as they are. */
+  freeze(trial: number): void {
+    const w = this.where[trial];
+    w.group.active[w.pos] = false;
+  }
+
+  isFrozen(trial: number): boolean {
+    const w = this.where[trial];
+    return !w.group.active[w.pos];
+  }
+
+  /** The state slots of one trial, read back (tests). */
+  async readState(trial: number): Promise<Record<string, Float32Array>> {
+    const { group, pos } = this.where[trial];
+    const P = this.arena.perTrial;
+    const out: Record<string, Float32Array> = {};
+    for (const [k, s] of group.slots.entries()) out[s.name] = await this.gpu.readF32(group.slotBufs[k], pos * P, P);
+    return out;
+  }
+
+  kernelName(trial: number): string {
+    return this.where[trial].group.kernel.name;
+  }
+
+  destroy(): void {
+    for (const g of this.groups) g.destroy();
+  }
+}
+

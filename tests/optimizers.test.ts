@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { ParamArena } from '../src/nn/params.ts';
+import { optimizerSource } from '../src/optim/codegen.ts';
+import { Optimizers, type TrialOptimizerConfig } from '../src/optim/fused.ts';
+import { getOptimizer, listOptimizers, registerOptimizer } from '../src/optim/registry.ts';
+import { activeSlots, HyperparameterError, perStepValues, resolveHyper } from '../src/optim/spec.ts';
+import { useGpu } from './helpers/gpu.ts';
+import { randomF32 } from './helpers/random.ts';
+
+const gpu = useGpu();
+
+// Gradients with negatives, zeros, tiny (1e-30: its square underflows in float32) and
+// large (1e4) values, different at every step.
+function gradients(n: number, step: number): Float32Array {
+  const g = randomF32(n, 1000 + step, -1, 1);
+  const special = [0, 1e-30, -1e-30, 1e4, -1e4, 0.5, -0.5, 3e-3];
+  for (let i = 0; i < n; i += 5) g[i] = special[(i / 5 + step) % special.length];
+  return g;
+}
+
+const f32 = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.fround(v)]));
+const ulp = (x: number) => Math.max(2 ** -149, 2 ** (Math.floor(Math.log2(Math.abs(x) || 2 ** -126)) - 23));
+
+interface Setup {
+  name: string;
+  configs: TrialOptimizerConfig[];
+}
+
+const SETUPS: Setup[] = [
+  { name: 'sgd', configs: [{ optimizer: 'sgd' }, { optimizer: 'sgd', hyper: { lr: 0.01, nesterov: 1 }, l2: 0.7 }] },
+  { name: 'sgd without momentum', configs: [{ optimizer: 'sgd', hyper: { momentum: 0 } }] },
+  { name: 'adam', configs: [{ optimizer: 'adam' }, { optimizer: 'adam', hyper: { lr: 3e-3, keras: 1 }, l2: 0.7 }] },
+  { name: 'rmsprop', configs: [{ optimizer: 'rmsprop' }, { optimizer: 'rmsprop', hyper: { keras: 1 }, l2: 0.7 }] },
+  { name: 'rmsprop momentum centered', configs: [{ optimizer: 'rmsprop', hyper: { momentum: 0.9, centered: 1 } }] },
+  // Cube weight 0.5 makes the third moment visible (at the default 1e-8 the rule is almost
+  // Adam) while keeping the denominator away from 0: with weight 1 and a negative gradient
+  // at step 1, sqrt(v^) - cbrt(|u^|) cancels to eps and the update is pure rounding noise.
+  { name: 'custom', configs: [{ optimizer: 'custom' }, { optimizer: 'custom', hyper: { cube_weight: 0.5 }, l2: 0.7 }] },
+  { name: 'adamw', configs: [{ optimizer: 'adamw' }] },
+  { name: 'mixed, reset every step', configs: [{ optimizer: 'adam', resetEveryStep: true }, { optimizer: 'sgd', resetEveryStep: true }, { optimizer: 'custom' }] },
+];
+
+describe('fused optimizer kernels against their TypeScript references', () => {
+  it('covers every registered optimizer', () => {
+    const tested = new Set(SETUPS.flatMap((s) => s.configs.map((c) => c.optimizer)));
+    for (const name of listOptimizers()) expect(tested.has(name), name).toBe(true);
+  });
+
+  for (const setup of SETUPS) {
+    it(`${setup.name}: 25 steps, state and parameters match the reference at every step`, async () => {
+      const g = gpu();
+      const T = setup.configs.length;
+      const arena = new ParamArena(g, [{ name: 'w', shape: [7, 6], kind: 'weight' }, { name: 'b', shape: [5], kind: 'bias' }], T);
+      const P = arena.perTrial;
+      const init = Array.from({ length: T }, (_, t) => randomF32(P, 7 + t, -1, 1));
+      arena.upload(init);
+      const opts = new Optimizers(g, arena, setup.configs);
+      await opts.ready();
+      const rows = 128;
+      let prevP = init.map((a) => Float64Array.from(a));
+      let prevS: Array<Record<string, Float32Array>> = [];
+      for (let t = 0; t < T; t++) prevS.push(await opts.readState(t));
+      for (let step = 1; step <= 25; step++) {
+        const grads = Array.from({ length: T }, (_, t) => gradients(P, step * 10 + t));
+        g.write(arena.grads, Float32Array.from(grads.flatMap((a) => Array.from(a))));
+        opts.step(step, rows);
+        const params = await arena.read();
+        for (let t = 0; t < T; t++) {
+          const c = setup.configs[t];
+          const spec = getOptimizer(c.optimizer);
+          // The GPU holds hyperparameters and per-step scalars as float32: so does the reference.
+          const h = f32(resolveHyper(spec, c.hyper));
+          const d = f32(perStepValues(spec, resolveHyper(spec, c.hyper), c.resetEveryStep ? 1 : step));
+          const state = await opts.readState(t);
+          for (let i = 0; i < P; i++) {
+            // The reference starts from the GPU's previous values, so errors do not compound.
+            const s: Record<string, number> = {};
+            for (const slot of spec.slots) s[slot.name] = c.resetEveryStep ? 0 : (prevS[t][slot.name]?.[i] ?? 0);
+            const before = { ...s };
+            let gi = grads[t][i];
+            if (i < arena.weightCount) gi += ((c.l2 ?? 0) / rows) * prevP[t][i];
+            const pRef = spec.reference(prevP[t][i], Math.fround(gi), s, h, d);
+            const pGpu = params[t][i];
+            expect(Number.isFinite(pGpu), `${spec.name} p[${i}] step ${step} is ${pGpu}`).toBe(true);
+            const update = Math.abs(pRef - prevP[t][i]);
+            // float32: a few ulps of the result plus 1e-4 of the update itself.
+            const tol = 4 * ulp(pRef) + 1e-4 * update + 1e-30;
+            expect(Math.abs(pGpu - pRef), `${spec.name} trial ${t} p[${i}] step ${step}: gpu ${pGpu} ref ${pRef} (g ${gi})`).toBeLessThanOrEqual(tol);
+            for (const slot of activeSlots(spec, h)) {
+              const ref = s[slot.name];
+              const got = state[slot.name][i];
+              expect(Number.isFinite(got)).toBe(true);
+              // A moving average b*s + (1-b)*x rounds at the scale of its terms, which can
+              // cancel: allow a few float32 roundings of |s| + |x| (x is g, g^2 or g^3).
+              const gi32 = Math.fround(gi);
+              const terms = Math.abs(before[slot.name]) + Math.abs(gi32) + gi32 * gi32 + Math.abs(gi32) ** 3 + Math.abs(ref);
+              expect(Math.abs(got - ref), `${spec.name} ${slot.name}[${i}] step ${step}: gpu ${got} ref ${ref}`).toBeLessThanOrEqual(8 * 2 ** -24 * terms + 1e-37);
+            }
+          }
+          prevS[t] = state;
+        }
+        prevP = params.map((a) => Float64Array.from(a));
+      }
+      opts.destroy();
+      arena.destroy();
+    });
+  }
+
+  it('custom keeps the sign of a negative third moment', async () => {
+    const g = gpu();
+    const arena = new ParamArena(g, [{ name: 'w', shape: [4], kind: 'weight' }], 2);
+    arena.upload([new Float32Array(4), new Float32Array(4)]);
+    // Trial 0: cube weight 0 (Adam-like); trial 1: cube weight 0.5. Gradient -0.5.
+    const opts = new Optimizers(g, arena, [
+      { optimizer: 'custom', hyper: { cube_weight: 0 } },
+      { optimizer: 'custom', hyper: { cube_weight: 0.5 } },
+    ]);
+    g.write(arena.grads, new Float32Array([-0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5]));
+    opts.step(1, 128);
+    const [p0, p1] = await arena.read();
+    const s1 = await opts.readState(1);
+    expect(s1.u[0]).toBeLessThan(0);
+    // Step 1: m^ = g, v^ = g^2, u^ = g^3. Weight 0: update lr * g / (|g| + eps) = -lr.
+    // Weight 0.5: denominator |g| + 0.5 * cbrt(g^3) = 0.5 - 0.25 = 0.25 (negative root
+    // kept): update lr * (-0.5) / 0.25 = -2 lr. With an unsigned root it would be -lr/1.5.
+    expect(p0[0]).toBeCloseTo(1e-3, 7);
+    expect(p1[0]).toBeCloseTo(2e-3, 6);
+    opts.destroy();
+    arena.destroy();
+  });
+
+  it('frozen trials are left untouched', async () => {
+    const g = gpu();
+    const arena = new ParamArena(g, [{ name: 'w', shape: [8], kind: 'weight' }], 2);
+    const init = [randomF32(8, 1), randomF32(8, 2)];
+    arena.upload(init);
+    const opts = new Optimizers(g, arena, [{ optimizer: 'adam' }, { optimizer: 'adam' }]);
+    g.write(arena.grads, randomF32(16, 3));
+    opts.freeze(1);
+    opts.step(1, 128);
+    const [p0, p1] = await arena.read();
+    expect(Array.from(p1)).toEqual(Array.from(init[1]));
+    expect(Array.from(p0)).not.toEqual(Array.from(init[0]));
+    opts.destroy();
+    arena.destroy();
+  });
+});
+
+describe('optimizer specs and the registry', () => {
+  it('refuses bad hyperparameters with a clear message', () => {
+    const adam = getOptimizer('adam');
+    expect(() => resolveHyper(adam, { lr: -1 })).toThrow(HyperparameterError);
+    expect(() => resolveHyper(adam, { lr: -1 })).toThrow(/adam: lr = -1 is outside its valid range \(0, 10\]/);
+    expect(() => resolveHyper(adam, { beta1: 1 })).toThrow(/beta1 = 1 is outside its valid range \[0, 1\)/);
+    expect(() => resolveHyper(adam, { beta2: -0.1 })).toThrow(/beta2/);
+    expect(() => resolveHyper(adam, { lr: NaN })).toThrow(/lr = NaN/);
+    expect(() => resolveHyper(adam, { betta1: 0.9 })).toThrow(/unknown hyperparameter 'betta1'.*beta1/);
+    expect(() => resolveHyper(getOptimizer('sgd'), { nesterov: 0.5 })).toThrow(/switch/);
+    expect(() => getOptimizer('adagrad')).toThrow(/unknown optimizer 'adagrad' \(known: sgd, adam, rmsprop, custom, adamw/);
+    expect(() => new Optimizers(gpu(), new ParamArena(gpu(), [{ name: 'w', shape: [4], kind: 'weight' }], 1), [{ optimizer: 'sgd', hyper: { lr: 0 } }])).toThrow(/lr = 0/);
+  });
+
+  it('refuses malformed specs', () => {
+    const base = getOptimizer('adamw');
+    expect(() => registerOptimizer({ ...base })).toThrow(/already registered/);
+    expect(() => registerOptimizer({ ...base, name: 'bad1', slots: [{ name: 'p' }] })).toThrow(/reserved/);
+    expect(() => registerOptimizer({ ...base, name: 'bad2', hyper: { lr: { default: 5, min: 0, max: 1, doc: 'x' } } })).toThrow(/lr = 5/);
+  });
+
+  it('a user spec registered at run time trains through the same fused path (sign descent)', async () => {
+    registerOptimizer({
+      name: 'signsgd',
+      description: 'p -= lr * sign(g)',
+      slots: [],
+      hyper: { lr: { default: 0.01, min: 0, max: 1, minExclusive: true, doc: 'learning rate' } },
+      wgsl: 'p = p - lr * sign(g);',
+      reference: (p, g, _s, h) => p - h.lr * Math.sign(g),
+    });
+    const g = gpu();
+    const arena = new ParamArena(g, [{ name: 'w', shape: [3], kind: 'weight' }], 1);
+    arena.upload([new Float32Array([1, 1, 1])]);
+    const opts = new Optimizers(g, arena, [{ optimizer: 'signsgd', hyper: { lr: 0.25 } }]);
+    g.write(arena.grads, new Float32Array([2, -3, 0, 0]));
+    opts.step(1, 1);
+    expect(Array.from((await arena.read())[0]).slice(0, 3)).toEqual([0.75, 1.25, 1]);
+    expect(optimizerSource(getOptimizer('signsgd'), [])).toContain('p = p - lr * sign(g);');
+  });
+});
