@@ -1,0 +1,112 @@
+// The shapes of what a study run records and writes (results.json, the journal, reports).
+
+/** Regularization modes of the study. */
+export type RegMode = 'default' | 'L2' | 'dropout';
+export const REG_MODES: readonly RegMode[] = ['default', 'L2', 'dropout'];
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  /** Wall seconds of this epoch (training and validation) for the trial; in batched mode
+   * the group's epoch time divided by the number of trials that trained in it. */
+  seconds: number;
+}
+
+/** One finished trial: data set, optimizer, regularization mode, seed and every setting. */
+export interface TrialRecord {
+  /** `${dataset}/${optimizer}/${reg}/${seed}` */
+  id: string;
+  dataset: string;
+  optimizer: string;
+  reg: RegMode;
+  seed: number;
+  /** Every hyperparameter of the optimizer, defaults included. */
+  hyper: Record<string, number>;
+  l2: number;
+  dropout: number;
+  resetEveryStep: boolean;
+  epochs: EpochRecord[];
+  testLoss: number;
+  testAccuracy: number;
+  diverged: boolean;
+  /** First epoch (0-based) whose loss was NaN or infinite, or null. */
+  divergedEpoch: number | null;
+  /** Wall seconds of the trial (amortized over the group in batched mode). */
+  seconds: number;
+  samplesPerSecond: number;
+  /** How it ran: the trials trained together with it (1 = one by one). */
+  groupSize: number;
+  /** Mean GPU time of this trial's optimizer update per step, ms (when profiled), else null. */
+  updateMsPerStep: number | null;
+}
+
+/** The reference study's hierarchy for one optimizer x regularization cell. */
+export interface CellLists {
+  test_cce_list: number[];
+  test_acc_list: number[];
+  cputime_list: number[];
+  train_acc_list_dict: Record<string, number[]>;
+  val_acc_list_dict: Record<string, number[]>;
+  train_cce_list_dict: Record<string, number[]>;
+}
+
+export interface Summary {
+  n: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+export interface CellStats {
+  dataset: string;
+  optimizer: string;
+  reg: RegMode;
+  trials: number;
+  speed: Summary & { samplesPerSecond: number; updateMsPerStep: number | null };
+  robustness: Summary & { ci95: [number, number] };
+  stability: { perEpochVariance: number[]; mean: number };
+  timeToTarget: { target: number; epochs: Record<string, number | null> };
+  divergences: number;
+}
+
+export interface EnvironmentInfo {
+  backend: string;
+  featureLevel: string;
+  adapter: string;
+  isCpu: boolean;
+  timing: string;
+  node: string;
+  platform: string;
+  cpus: string;
+  packages: Record<string, string>;
+  gitCommit: string | null;
+}
+
+export interface KernelRow {
+  kernel: string;
+  calls: number;
+  totalMs: number;
+  meanUs: number;
+  share: number;
+}
+
+/** results.json */
+export interface ResultsFile {
+  schema: 'webgpu-optbench/results@1';
+  createdAt: string;
+  /** The resolved study configuration (presets and flags applied). */
+  config: Record<string, unknown> & { preset: string; datasets: string[]; optimizers: string[]; regs: RegMode[]; seeds: number[]; epochs: number };
+  environment: EnvironmentInfo;
+  mode: { batched: boolean; trialsAtOnce: number; peakGpuBytes: number };
+  /** Wall seconds of the whole study (this run; a resumed run adds its earlier part). */
+  wallSeconds: number;
+  /** dataset -> optimizer -> reg -> the reference study's lists. */
+  results: Record<string, Record<string, Record<string, CellLists>>>;
+  statistics: CellStats[];
+  kernels: { source: string; rows: KernelRow[] } | null;
+  trials: TrialRecord[];
+}
