@@ -1,0 +1,55 @@
+// Report of a study run: tables.md, one loss / accuracy / time SVG per data set, and a
+// self-contained index.html. Everything is rendered in memory first, then each file is
+// written under a temp name and renamed.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ResultsFile } from '../results-types.ts';
+import { fileSafe } from './format.ts';
+import { reportHtml } from './html.ts';
+import { summaryMarkdown, tablesMarkdown } from './markdown.ts';
+import { datasetPlots, type DatasetPlots } from './plots.ts';
+import { StudyIndex } from './study.ts';
+import { writeFileAtomic } from '../files.ts';
+
+export interface ReportFiles {
+  dir: string;
+  tables: string;
+  html: string;
+  /** data set -> its three SVG files */
+  plots: Record<string, { loss: string; accuracy: string; time: string }>;
+  /** Every file written, in writing order. */
+  all: string[];
+}
+
+/** The summary tables printed at the end of a run (tables.md holds the full ones). */
+export function consoleSummary(results: ResultsFile): string {
+  return summaryMarkdown(new StudyIndex(results));
+}
+
+export async function writeReport(dir: string, results: ResultsFile): Promise<ReportFiles> {
+  const ix = new StudyIndex(results);
+  const rendered = new Map<string, DatasetPlots>();
+  for (const ds of ix.datasets()) rendered.set(ds, await datasetPlots(ix, ds));
+  const markdown = tablesMarkdown(ix);
+  const html = reportHtml(ix, rendered);
+
+  await mkdir(dir, { recursive: true });
+  const files: ReportFiles = { dir, tables: join(dir, 'tables.md'), html: join(dir, 'index.html'), plots: {}, all: [] };
+  const used = new Set<string>();
+  for (const [ds, svgs] of rendered) {
+    let base = fileSafe(ds);
+    for (let i = 2; used.has(base); i++) base = `${fileSafe(ds)}-${i}`;
+    used.add(base);
+    const paths = { loss: join(dir, `loss-${base}.svg`), accuracy: join(dir, `accuracy-${base}.svg`), time: join(dir, `time-${base}.svg`) };
+    for (const kind of ['loss', 'accuracy', 'time'] as const) {
+      writeFileAtomic(paths[kind], svgs[kind]);
+      files.all.push(paths[kind]);
+    }
+    files.plots[ds] = paths;
+  }
+  writeFileAtomic(files.tables, markdown);
+  files.all.push(files.tables);
+  writeFileAtomic(files.html, html);
+  files.all.push(files.html);
+  return files;
+}

@@ -1,0 +1,52 @@
+// Markdown rendering of the report's tables (tables.md and the console summary).
+import type { ResultsFile } from '../results-types.ts';
+import { fmtDuration } from './format.ts';
+import type { StudyIndex } from './study.ts';
+import { datasetTables, kernelTable, summaryTable, type Table } from './tables.ts';
+
+/** Text in a table cell or heading: pipes, `<` (an HTML tag to a Markdown renderer) and backslashes escaped, one line. */
+export function mdCell(s: string): string {
+  return s.replace(/[\\|<]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+export function mdTable(t: Table, level = 3): string {
+  const head = `| ${t.header.map(mdCell).join(' | ')} |`;
+  const rule = `|${t.header.map((_, i) => (i === 0 ? ':---' : '---:')).join('|')}|`;
+  const body = t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`);
+  const lines = [`${'#'.repeat(level)} ${mdCell(t.title)}`, ''];
+  if (t.note) lines.push(t.note, '');
+  lines.push(head, rule, ...body, '');
+  return lines.join('\n');
+}
+
+function trialCount(r: ResultsFile): string {
+  return `${r.trials.length} of ${r.plannedTrials} planned trials${r.complete ? '' : ' (incomplete run)'}`;
+}
+
+/** The summary tables printed at the end of a run. */
+export function summaryMarkdown(ix: StudyIndex): string {
+  const r = ix.results;
+  const lines = [`Study "${r.config.preset}": ${ix.datasets().length} data set(s), ${trialCount(r)}, wall time ${fmtDuration(r.wallSeconds)}`, ''];
+  for (const ds of ix.datasets()) lines.push(mdTable(summaryTable(ix, ds), 3));
+  return lines.join('\n');
+}
+
+/** tables.md: the summary, then every data set's tables, then the kernel timings. */
+export function tablesMarkdown(ix: StudyIndex): string {
+  const r: ResultsFile = ix.results;
+  const out = [
+    `# Optimizer benchmark: ${mdCell(r.config.preset)}`,
+    '',
+    `Created ${r.createdAt}; ${trialCount(r)}; wall time ${fmtDuration(r.wallSeconds)}; adapter ${mdCell(r.environment.adapter)} (${mdCell(r.environment.backend)}); ${r.mode.batched ? `batched, ${r.mode.trialsAtOnce} trials at once` : 'one trial at a time'}.`,
+    '',
+  ];
+  out.push('## Summary', '');
+  for (const ds of ix.datasets()) out.push(mdTable(summaryTable(ix, ds), 3));
+  for (const ds of ix.datasets()) {
+    out.push(`## ${mdCell(ds)}`, '');
+    for (const t of datasetTables(ix, ds)) out.push(mdTable(t, 3));
+  }
+  const k = kernelTable(r.kernels);
+  if (k) out.push(mdTable(k, 2));
+  return out.join('\n');
+}

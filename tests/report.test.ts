@@ -1,0 +1,341 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { consoleSummary, writeReport } from '../src/bench/report/index.ts';
+import type { CellLists, CellStats, EpochRecord, RegMode, ResultsFile, TrialRecord } from '../src/bench/results-types.ts';
+
+const temps: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'optbench-report-'));
+  temps.push(d);
+  return d;
+}
+afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const DATASETS = ['mnist', 'fashion-mnist'];
+const OPTIMIZERS = ['sgd', 'my<opt'];
+const REGS: RegMode[] = ['default', 'L2'];
+const SEEDS = [11, 22, 33];
+const EPOCHS = 3;
+const MODELS = OPTIMIZERS.flatMap((o) => REGS.map((r) => `${o}_${r}`));
+/** The one diverged trial. */
+const DIVERGED = { dataset: 'mnist', optimizer: 'my<opt', reg: 'L2' as RegMode, seed: 22 };
+
+/** Hand-picked numbers for mnist / sgd / default, checked against the tables below. */
+const SGD_SECONDS = [1.5, 2.5, 3.5]; // mean 2.50, sample std 1.00
+const SGD_ACCURACY = [0.91, 0.92, 0.96]; // mean 0.9300, sample std 0.0265
+
+function trial(dataset: string, optimizer: string, reg: RegMode, seed: number, s: number): TrialRecord {
+  const o = OPTIMIZERS.indexOf(optimizer);
+  const r = REGS.indexOf(reg);
+  const k = SEEDS.indexOf(seed);
+  const diverged = dataset === DIVERGED.dataset && optimizer === DIVERGED.optimizer && reg === DIVERGED.reg && seed === DIVERGED.seed;
+  const sgdDefault = dataset === 'mnist' && optimizer === 'sgd' && reg === 'default';
+  const epochs: EpochRecord[] = Array.from({ length: EPOCHS }, (_, e) => {
+    const lost = diverged && e >= 1;
+    return {
+      epoch: e,
+      trainLoss: lost ? NaN : 1.5 / (e + 1) + 0.1 * o + 0.05 * r + 0.02 * k + 0.01 * s,
+      trainAccuracy: lost ? NaN : 0.7 + 0.08 * e,
+      valLoss: lost ? NaN : 1.4 / (e + 1),
+      valAccuracy: lost ? NaN : 0.8 + 0.05 * e + 0.01 * k,
+      seconds: 0.5,
+    };
+  });
+  return {
+    id: `${dataset}/${optimizer}/${reg}/${seed}`,
+    dataset, optimizer, reg, seed,
+    hyper: { lr: 0.1 },
+    l2: reg === 'L2' ? 0.7 : 0,
+    dropout: 0,
+    resetEveryStep: false,
+    epochs,
+    testLoss: diverged ? NaN : 0.3,
+    testAccuracy: diverged ? NaN : sgdDefault ? SGD_ACCURACY[k] : 0.85 + 0.02 * o + 0.01 * r + 0.005 * k + 0.03 * s,
+    diverged,
+    divergedEpoch: diverged ? 1 : null,
+    seconds: sgdDefault ? SGD_SECONDS[k] : 4 + o + 0.5 * r + 0.1 * k,
+    samplesPerSecond: 20000 + 1000 * o,
+    groupSize: 4,
+    updateMsPerStep: optimizer === 'sgd' ? 0.125 : null,
+  };
+}
+
+function mean(v: number[]): number {
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+function std(v: number[]): number {
+  const m = mean(v);
+  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+}
+
+function stats(trials: TrialRecord[]): CellStats {
+  const t0 = trials[0];
+  const finite = (v: number[]) => v.filter(Number.isFinite);
+  const secs = trials.map((t) => t.seconds);
+  const acc = finite(trials.map((t) => t.testAccuracy));
+  // population variance, as stats.ts computes it
+  const perEpochVariance = Array.from({ length: EPOCHS }, (_, e) => {
+    const v = finite(trials.map((t) => t.epochs[e].trainLoss));
+    return v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / v.length;
+  });
+  const target = 0.85;
+  return {
+    dataset: t0.dataset, optimizer: t0.optimizer, reg: t0.reg, trials: trials.length,
+    speed: { n: secs.length, mean: mean(secs), std: std(secs), min: Math.min(...secs), max: Math.max(...secs), samplesPerSecond: t0.samplesPerSecond, updateMsPerStep: t0.updateMsPerStep },
+    robustness: { n: acc.length, mean: mean(acc), std: std(acc), min: Math.min(...acc), max: Math.max(...acc), ci95: [mean(acc) - 0.01, mean(acc) + 0.01] },
+    stability: { perEpochVariance, mean: mean(perEpochVariance) },
+    // epochs counted from 1, as stats.ts records them
+    timeToTarget: { target, epochs: Object.fromEntries(trials.map((t) => [String(t.seed), t.diverged ? null : t.epochs.findIndex((e) => (e.valAccuracy ?? 0) >= target) + 1])) },
+    divergences: trials.filter((t) => t.diverged).length,
+  };
+}
+
+function lists(trials: TrialRecord[]): CellLists {
+  const bySeed = (f: (e: EpochRecord) => number | null) => Object.fromEntries(trials.map((t) => [String(t.seed), t.epochs.map((e) => f(e) ?? NaN)]));
+  return {
+    test_cce_list: trials.map((t) => t.testLoss),
+    test_acc_list: trials.map((t) => t.testAccuracy),
+    cputime_list: trials.map((t) => t.seconds),
+    train_acc_list_dict: bySeed((e) => e.trainAccuracy),
+    val_acc_list_dict: bySeed((e) => e.valAccuracy),
+    train_cce_list_dict: bySeed((e) => e.trainLoss),
+  };
+}
+
+function synthetic(): ResultsFile {
+  const trials: TrialRecord[] = [];
+  const statistics: CellStats[] = [];
+  const results: ResultsFile['results'] = {};
+  DATASETS.forEach((ds, s) => {
+    results[ds] = {};
+    for (const opt of OPTIMIZERS) {
+      results[ds][opt] = {};
+      for (const reg of REGS) {
+        const cell = SEEDS.map((seed) => trial(ds, opt, reg, seed, s));
+        trials.push(...cell);
+        statistics.push(stats(cell));
+        results[ds][opt][reg] = lists(cell);
+      }
+    }
+  });
+  return {
+    schema: 'webgpu-optbench/results@1',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    complete: true,
+    plannedTrials: trials.length,
+    config: { preset: 'tiny<&>"preset', datasets: DATASETS, optimizers: OPTIMIZERS, regs: REGS, seeds: SEEDS, epochs: EPOCHS, batch: 128, note: '<script>alert(1)</script>' },
+    environment: {
+      backend: 'opengles', featureLevel: 'compatibility', adapter: 'llvmpipe <LLVM 15>', isCpu: true, timing: 'cpu', node: 'v20.0.0',
+      platform: 'linux x64', cpus: '2 x Test CPU', packages: { webgpu: '0.6.2' }, gitCommit: 'abc123',
+    },
+    mode: { batched: true, trialsAtOnce: 4, peakGpuBytes: 48 * 2 ** 20 },
+    wallSeconds: 123.4,
+    results,
+    statistics,
+    kernels: {
+      source: 'timestamp-query',
+      rows: [
+        { kernel: 'matmul<4x8>', calls: 1200, totalMs: 300, meanUs: 250, share: 0.75 },
+        { kernel: 'softmax_ce', calls: 400, totalMs: 100, meanUs: 250, share: 0.25 },
+      ],
+    },
+    trials,
+  };
+}
+
+/** The Markdown table under `### <title>`: header and rows as cell arrays. */
+function mdTable(md: string, title: string): { header: string[]; rows: string[][] } {
+  const lines = md.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('#') && l.includes(title));
+  expect(start, `table "${title}"`).toBeGreaterThanOrEqual(0);
+  const body: string[] = [];
+  for (let i = start + 1; i < lines.length && !lines[i].startsWith('#'); i++) if (lines[i].startsWith('|')) body.push(lines[i]);
+  const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\(.)/g, '$1'));
+  return { header: cells(body[0]), rows: body.slice(2).map(cells) };
+}
+
+function cell(t: { header: string[]; rows: string[][] }, row: string, col: string): string {
+  const r = t.rows.find((x) => x[0] === row);
+  expect(r, `row ${row}`).toBeDefined();
+  const j = t.header.indexOf(col);
+  expect(j, `column ${col}`).toBeGreaterThan(0);
+  return r![j];
+}
+
+describe('report', () => {
+  const results = synthetic();
+
+  it('writes tables.md, three SVGs per data set and index.html', async () => {
+    const dir = tempDir();
+    const files = await writeReport(dir, results);
+    expect(files.all).toHaveLength(DATASETS.length * 3 + 2);
+    for (const f of files.all) expect(existsSync(f), f).toBe(true);
+    expect(Object.keys(files.plots)).toEqual(DATASETS);
+    expect(basename(files.plots['fashion-mnist'].loss)).toBe('loss-fashion-mnist.svg');
+
+    for (const ds of DATASETS) {
+      const titles = { loss: 'Training loss per epoch', accuracy: 'Final test accuracy', time: 'Time per trial' };
+      for (const kind of ['loss', 'accuracy', 'time'] as const) {
+        const svg = readFileSync(files.plots[ds][kind], 'utf8');
+        expect(svg.startsWith('<svg')).toBe(true);
+        expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+        expect(svg).toContain(`${titles[kind]} — ${ds}`);
+        expect(svg).not.toContain('NaN');
+        // one legend entry (loss) or axis label (accuracy, time) per model, its name escaped
+        for (const m of MODELS) expect(svg, `${kind} ${m}`).toContain(`>${m.replace('<', '&lt;')}</text>`);
+        expect(svg).not.toContain('my<opt');
+      }
+      const loss = readFileSync(files.plots[ds].loss, 'utf8');
+      expect(loss).toContain(ds === 'mnist' ? '1 diverged trial' : 'no diverged trials');
+      expect(loss).toContain('training loss');
+      expect(loss).toContain('epoch');
+    }
+  });
+
+  it('tables.md holds the tables, the hand-computed means and no NaN', async () => {
+    const dir = tempDir();
+    const files = await writeReport(dir, results);
+    const md = readFileSync(files.tables, 'utf8');
+    expect(md).not.toContain('NaN');
+
+    const time = mdTable(md, 'Time per trial (s) — mnist');
+    expect(time.header).toEqual(['seed', ...MODELS]);
+    expect(time.rows.map((r) => r[0])).toEqual([...SEEDS.map(String), 'mean', 'std']);
+    expect(cell(time, '11', 'sgd_default')).toBe('1.50');
+    expect(cell(time, 'mean', 'sgd_default')).toBe('2.50');
+    expect(cell(time, 'std', 'sgd_default')).toBe('1.00');
+
+    const acc = mdTable(md, 'Final test accuracy — mnist');
+    expect(acc.header).toEqual(['seed', ...MODELS]);
+    expect(cell(acc, '33', 'sgd_default')).toBe('0.9600');
+    expect(cell(acc, 'mean', 'sgd_default')).toBe('0.9300');
+    expect(cell(acc, 'std', 'sgd_default')).toBe('0.0265');
+    expect(cell(acc, '95% CI', 'sgd_default')).toBe('[0.9200, 0.9400]');
+    expect(cell(acc, '22', 'my<opt_L2')).toBe('diverged');
+
+    const stab = mdTable(md, 'Stability: variance of the training loss across seeds — mnist');
+    expect(stab.rows.map((r) => r[0])).toEqual(['1', '2', '3', 'mean']);
+    // losses of seeds 11, 22, 33 differ by 0.02: population variance 0.0008 / 3
+    expect(cell(stab, '1', 'sgd_default')).toBe('2.67e-4');
+
+    const tt = mdTable(md, 'Time to target, divergences and speed — mnist');
+    expect(tt.header).toEqual(['seed', ...MODELS]);
+    // val accuracy 0.80, 0.85, 0.90 (+0.01 per seed index): seed 11 reaches 0.85 in epoch 2, seed 33 in epoch 1
+    expect(cell(tt, '11', 'sgd_default')).toBe('2');
+    expect(cell(tt, '33', 'sgd_default')).toBe('2');
+    expect(cell(tt, '22', 'my<opt_L2')).toBe('diverged');
+    expect(cell(tt, 'diverged', 'my<opt_L2')).toBe('1');
+    expect(cell(tt, 'diverged', 'sgd_default')).toBe('0');
+    expect(cell(tt, 'samples/s', 'my<opt_default')).toBe('21000');
+    expect(cell(tt, 'update ms/step', 'sgd_L2')).toBe('0.125');
+    expect(cell(tt, 'update ms/step', 'my<opt_L2')).toBe('—');
+
+    const kernels = mdTable(md, 'Per-kernel GPU time');
+    expect(kernels.header).toEqual(['kernel', 'calls', 'total ms', 'mean µs', 'share %']);
+    expect(cell(kernels, 'matmul<4x8>', 'share %')).toBe('75.0');
+
+    expect(mdTable(md, 'Final test accuracy — fashion-mnist').header).toEqual(['seed', ...MODELS]);
+  });
+
+  it('computes means from the trials where the statistics lack a cell', async () => {
+    const partial: ResultsFile = { ...results, statistics: results.statistics.filter((s) => !(s.dataset === 'mnist' && s.optimizer === 'sgd' && s.reg === 'default')) };
+    const md = readFileSync((await writeReport(tempDir(), partial)).tables, 'utf8');
+    const time = mdTable(md, 'Time per trial (s) — mnist');
+    expect(cell(time, 'mean', 'sgd_default')).toBe('2.50');
+    expect(cell(time, 'std', 'sgd_default')).toBe('1.00');
+    const acc = mdTable(md, 'Final test accuracy — mnist');
+    expect(cell(acc, 'mean', 'sgd_default')).toBe('0.9300');
+    expect(cell(acc, '95% CI', 'sgd_default')).toBe('—');
+    expect(cell(mdTable(md, 'Stability: variance of the training loss across seeds — mnist'), '1', 'sgd_default')).toBe('2.67e-4');
+    expect(md).not.toContain('NaN');
+  });
+
+  it('index.html is self-contained, inlines the SVGs and escapes text', async () => {
+    const files = await writeReport(tempDir(), results);
+    const html = readFileSync(files.html, 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|\ssrc=/i);
+    expect(html).not.toContain('NaN');
+    // escaped: optimizer name, preset, adapter, kernel name, a config field
+    expect(html).not.toContain('my<opt');
+    expect(html).toContain('my&lt;opt_L2');
+    expect(html).toContain('tiny&lt;&amp;&gt;&quot;preset');
+    expect(html).toContain('llvmpipe &lt;LLVM 15&gt;');
+    expect(html).toContain('matmul&lt;4x8&gt;');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // run summary, environment, mode
+    for (const s of ['batched', 'opengles', 'v20.0.0', '48.0 MiB', '2 min 3 s', '11, 22, 33', '128']) expect(html).toContain(s);
+    // tables and plots of both data sets
+    for (const ds of DATASETS) {
+      expect(html).toContain(`<h3>Time per trial (s) — ${ds}</h3>`);
+      expect(html).toContain(`<h3>Final test accuracy — ${ds}</h3>`);
+      expect(html).toContain(`Training loss per epoch — ${ds}`);
+    }
+    expect((html.match(/<svg/g) ?? []).length).toBe(DATASETS.length * 3);
+    expect(html).toContain('<td>0.9300</td>');
+    expect(html).toContain('<td>diverged</td>');
+    expect(html).toContain('<th>share %</th>');
+    // ids of the inlined SVGs are unique in the page
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('leaves no temp files behind and keeps other files', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'results.json'), '{}');
+    const first = await writeReport(dir, results);
+    const second = await writeReport(dir, results);
+    expect(second.all).toEqual(first.all);
+    expect(readdirSync(dir).sort()).toEqual(['results.json', ...first.all.map((f) => basename(f))].sort());
+  });
+
+  it('writes into a directory it creates', async () => {
+    const dir = join(tempDir(), 'nested', 'report');
+    const files = await writeReport(dir, results);
+    for (const f of files.all) expect(existsSync(f)).toBe(true);
+  });
+
+  it('survives a cell whose every trial diverged and a data set without statistics', async () => {
+    const lost = (t: TrialRecord): TrialRecord => ({
+      ...t, diverged: true, divergedEpoch: 0, testLoss: NaN, testAccuracy: NaN,
+      epochs: t.epochs.map((e) => ({ ...e, trainLoss: NaN, trainAccuracy: NaN, valLoss: NaN, valAccuracy: NaN })),
+    });
+    const isLostCell = (x: { dataset: string; optimizer: string; reg: string }) => x.dataset === 'mnist' && x.optimizer === 'sgd' && x.reg === 'L2';
+    const broken: ResultsFile = {
+      ...results,
+      trials: results.trials.map((t) => (isLostCell(t) ? lost(t) : t)),
+      statistics: results.statistics
+        .filter((s) => s.dataset === 'mnist')
+        .map((s) => (isLostCell(s) ? stats(results.trials.filter(isLostCell).map(lost)) : s)),
+      kernels: null,
+    };
+    const files = await writeReport(tempDir(), broken);
+    const md = readFileSync(files.tables, 'utf8');
+    const html = readFileSync(files.html, 'utf8');
+    for (const text of [md, html]) expect(text).not.toContain('NaN');
+    expect(md).not.toContain('Per-kernel GPU time');
+    const acc = mdTable(md, 'Final test accuracy — mnist');
+    expect(cell(acc, 'mean', 'sgd_L2')).toBe('—');
+    expect(cell(acc, '11', 'sgd_L2')).toBe('diverged');
+    expect(cell(mdTable(md, 'Time to target, divergences and speed — mnist'), 'diverged', 'sgd_L2')).toBe('3');
+    // fashion-mnist has no statistics: means come from the trials
+    expect(cell(mdTable(md, 'Final test accuracy — fashion-mnist'), 'mean', 'sgd_default')).toBe('0.8850');
+    for (const kind of ['loss', 'accuracy', 'time'] as const) {
+      const svg = readFileSync(files.plots.mnist[kind], 'utf8');
+      expect(svg).not.toContain('NaN');
+      expect(svg).toContain('>sgd_L2</text>');
+    }
+    expect(readFileSync(files.plots.mnist.loss, 'utf8')).toContain('4 diverged trials');
+  });
+
+  it('consoleSummary gives one table per data set in the reference layout', () => {
+    const s = consoleSummary(results);
+    expect(s).not.toContain('NaN');
+    for (const ds of DATASETS) expect(s).toContain(`### Summary — ${ds}`);
+    expect(s).toContain('| optimizer | default | L2 |');
+    expect(s).toContain('| sgd | 0.9300 ± 0.0265 · 2.50 s |');
+    expect(s).toMatch(/\| my\\<opt \|.*· 1 diverged \|/);
+  });
+});
