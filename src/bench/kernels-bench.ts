@@ -7,10 +7,11 @@ import { dropout, dropoutParams } from '../kernels/dropout.ts';
 import { axpy, relu, reluBackward } from '../kernels/elementwise.ts';
 import { gatherImages, gatherLabels } from '../kernels/gather.ts';
 import { Gpu } from '../kernels/gpu.ts';
-import { chosenVariant, matmul, variantKey, type MatmulForm, type TunedShape } from '../kernels/matmul.ts';
+import { chosenVariant, matmul, variantKey, type MatmulForm } from '../kernels/matmul.ts';
 import { tuneMatmul } from '../kernels/matmul-tuner.ts';
 import { softmaxCrossEntropy } from '../kernels/softmax-ce.ts';
 import { repsFor, timeGpu } from './timing.ts';
+import { mlpMatmulShapes } from './tuning.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,15 +38,7 @@ const gpu = await Gpu.open({ backend: values.backend as BackendName });
 console.log(`adapter: ${gpu.describe()}`);
 console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${10} calls per submit`);
 
-const LAYERS: Array<[number, number]> = [[784, 128], [128, 128], [128, 10]];
-const NONE = { bias: false, relu: false, mask: false, maskScale: false };
-const mmShapes: Array<{ label: string; s: TunedShape }> = [];
-for (const [i, [fin, fout]] of LAYERS.entries()) {
-  const last = i === LAYERS.length - 1;
-  mmShapes.push({ label: `fwd L${i + 1} X*W+b${last ? '' : ',relu'}`, s: { form: 'NN', M: B, N: fout, K: fin, trials: T, epilogue: { ...NONE, bias: true, relu: !last } } });
-  mmShapes.push({ label: `dW L${i + 1} X^T*dY`, s: { form: 'TN', M: fin, N: fout, K: B, trials: T, epilogue: NONE } });
-  if (i > 0) mmShapes.push({ label: `dX L${i + 1} dY*W^T,mask`, s: { form: 'NT', M: B, N: fin, K: fout, trials: T, epilogue: { ...NONE, mask: true } } });
-}
+const mmShapes = mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: false }).map(({ label, shape }) => ({ label, s: shape }));
 if (!values['no-tune']) {
   const tuned = await tuneMatmul(gpu, mmShapes.map((m) => m.s));
   const fresh = tuned.filter((t) => !t.fromCache).length;

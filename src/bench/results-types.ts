@@ -98,6 +98,9 @@ export interface KernelRow {
 export interface ResultsFile {
   schema: 'webgpu-optbench/results@1';
   createdAt: string;
+  /** False when the run was stopped before every planned trial finished (resume it). */
+  complete: boolean;
+  plannedTrials: number;
   /** The resolved study configuration (presets and flags applied). */
   config: Record<string, unknown> & { preset: string; datasets: string[]; optimizers: string[]; regs: RegMode[]; seeds: number[]; epochs: number };
   environment: EnvironmentInfo;

@@ -51,6 +51,11 @@ export interface EpochResult {
   diverged: boolean;
 }
 
+/** Training was asked to stop (Ctrl-C) between two steps. */
+export class StoppedError extends Error {
+  override name = 'StoppedError';
+}
+
 export class TrainingGroup {
   readonly model: MLP;
   readonly optimizers: Optimizers;
@@ -102,8 +107,9 @@ export class TrainingGroup {
     return this.divergedAt;
   }
 
-  /** Trains one epoch over every trial's own shuffle of the training samples. */
-  async trainEpoch(epoch: number): Promise<EpochResult[]> {
+  /** Trains one epoch over every trial's own shuffle of the training samples. `stop` is
+   * asked between steps; when it says yes the epoch is abandoned (StoppedError). */
+  async trainEpoch(epoch: number, stop?: () => boolean): Promise<EpochResult[]> {
     const { gpu, model, trials } = this;
     const { batch, trainCount } = this.config;
     for (let t = 0; t < trials; t++) permutation(trainCount, this.setups[t].seed, epoch, this.perm.subarray(t * trainCount, (t + 1) * trainCount));
@@ -111,19 +117,26 @@ export class TrainingGroup {
     gpu.write(this.stats, new Float32Array(trials * STATS_WORDS));
     const features = model.inputSize;
     for (let start = 0; start < trainCount; start += batch) {
+      if (stop?.()) {
+        await gpu.sync();
+        throw new StoppedError();
+      }
       const rows = Math.min(batch, trainCount - start);
+      // Buffer writes first: each one submits the work recorded before it, so writing at the
+      // start keeps the whole step in one submit.
+      this.step++;
+      if (this.drop.active) this.drop.setStep(this.step);
+      this.optimizers.prepare(this.step, rows);
       const tape = new Tape(gpu);
       const x = tape.own(Tensor.empty(gpu, [rows, features], trials, 'batch-x'));
       const y = tape.own(Tensor.empty(gpu, [rows], trials, 'batch-y', 'u32'));
       const idx = { buf: this.idx, offset: start, trialStride: trainCount };
       gatherImages(gpu, { data: { buf: this.data.train.images }, idx, out: x.operand, rows, trials, features });
       gatherLabels(gpu, { data: { buf: this.data.train.labels }, idx, out: y.operand, rows, trials });
-      this.step++;
-      if (this.drop.active) this.drop.setStep(this.step);
       const logits = model.forward(tape, x, this.drop);
       softmaxCrossEntropyLoss(tape, logits, y, { buf: this.stats });
       tape.backward();
-      this.optimizers.step(this.step, rows);
+      this.optimizers.dispatch();
       tape.release();
       gpu.flush();
     }

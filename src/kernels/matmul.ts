@@ -110,9 +110,11 @@ function kernelFor(gpu: Gpu, v: MatmulVariant, form: MatmulForm, flags: Epilogue
 /** Chosen implementation per shape, filled by the tuner (per Gpu instance). */
 const chosen = new WeakMap<Gpu, Map<string, MatmulVariant>>();
 
+/** The tuning key of a shape. Trial counts share one key beyond 1 (T1 / Tn): with more
+ * trials only the grid's z extent grows, and measuring T = 120 would take minutes. */
 export function shapeKey(s: MatmulShape, vec4Ok: boolean, e: EpilogueFlags): string {
   const epi = `${e.bias ? 'b' : ''}${e.relu ? 'r' : ''}${e.mask ? 'm' : ''}${e.maskScale ? 's' : ''}`;
-  return `${s.form}:${s.M}x${s.N}x${s.K}:T${s.trials}:${vec4Ok ? 'a4' : 'u'}:${epi || '-'}`;
+  return `${s.form}:${s.M}x${s.N}x${s.K}:${s.trials === 1 ? 'T1' : 'Tn'}:${vec4Ok ? 'a4' : 'u'}:${epi || '-'}`;
 }
 
 export function setChosenVariant(gpu: Gpu, key: string, v: MatmulVariant): void {

@@ -57,8 +57,9 @@ class OptimizerGroup {
     this.listBuf = gpu.upload(Uint32Array.from(trials), `${spec.name}.trials`);
   }
 
-  /** Records this group's update for step t (from 1) after a batch of `rows` rows. */
-  step(t: number, rows: number): void {
+  /** Writes the per-trial records of step t (from 1) for a batch of `rows` rows. A write
+   * submits what was recorded before it, so a training step writes first, then records. */
+  prepare(t: number, rows: number): void {
     const n = this.layout.length;
     this.trials.forEach((_, j) => {
       const c = this.configs[j];
@@ -68,6 +69,10 @@ class OptimizerGroup {
       this.layout.forEach((name, k) => (this.record[j * n + k] = values[name]));
     });
     this.gpu.write(this.hyperBuf, this.record);
+  }
+
+  /** Records the update with the records last prepared. */
+  dispatch(): void {
     const groups = strideGroups(this.gpu, this.arena.perTrial, WG);
     this.gpu.dispatch(this.kernel, {
       uniforms: new Uint32Array([this.arena.perTrial, this.arena.weightCount, groups, 0]),
@@ -115,9 +120,21 @@ export class Optimizers {
     await Promise.all(this.groups.map((g) => g.kernel.ready));
   }
 
-  /** Records the update of every trial for step t (from 1) after a batch of `rows` rows. */
+  /** Writes every trial's hyperparameter record for step t (from 1) and a batch of `rows`
+   * rows. Call before recording the step's kernels: the write flushes recorded work. */
+  prepare(t: number, rows: number): void {
+    for (const g of this.groups) g.prepare(t, rows);
+  }
+
+  /** Records the update of every trial (with the records of the last prepare()). */
+  dispatch(): void {
+    for (const g of this.groups) g.dispatch();
+  }
+
+  /** prepare() then dispatch(): a complete update for step t. */
   step(t: number, rows: number): void {
-    for (const g of this.groups) g.step(t, rows);
+    this.prepare(t, rows);
+    this.dispatch();
   }
 
   /** Stops updating a trial (it diverged); its parameters stay as they are. */

@@ -1,0 +1,123 @@
+// npm run bench — trains the study grid and writes results.json, trials.csv, tables,
+// plots and index.html into one directory per run. Bad input is one line on stderr and
+// exit code 2; Ctrl-C stops after saving every finished trial (resume with --resume DIR).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { GpuUnavailableError } from '../kernels/errors.ts';
+import { Gpu } from '../kernels/gpu.ts';
+import { listOptimizers } from '../optim/registry.ts';
+import { ConfigError, PRESETS, resolveConfig, type Flags } from './config.ts';
+import { DataError } from './data/errors.ts';
+import { JOURNAL, Journal } from './journal.ts';
+import { consoleSummary, runStudy } from './study.ts';
+
+const USAGE = `usage: npm run bench -- [options]
+  --preset NAME              ${Object.keys(PRESETS).join(' | ')} (default seed-study: the reference study)
+  --config FILE.json         study settings (fields as in results.json "config"); flags override it
+  --datasets a,b             mnist, fashion-mnist
+  --optimizers a,b           ${listOptimizers().join(', ')}
+  --regs a,b                 default, L2, dropout
+  --seeds 1,2,3 | --seed-count N
+  --epochs N  --batch N  --validation N  --train-samples N  --sizes 784,128,128,10
+  --lambda X                 L2 lambda (loss + lambda/(2n) * sum w^2), default 0.7
+  --dropout P                dropout rate of the dropout mode, default 0.3
+  --hyper opt.name=value     e.g. --hyper adam.lr=0.002 (repeatable)
+  --reset-state-every-step a,b   zero these optimizers' state before every step
+  --target X | d=X,d=X       validation accuracy for time-to-target
+  --trials-at-once N         trials trained together (1 = one by one; default: as many as fit)
+  --backend B                auto, vulkan, metal, d3d12, opengles, opengl
+  --profile                  per-kernel timings (GPU timestamps, or each dispatch alone)
+  --data-dir DIR             directory with the four IDX files of each data set
+  --out DIR                  output directory (default runs/<preset>-<date>)
+  --resume DIR               continue a stopped run; ends with the same report`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(code);
+}
+
+function parse(): { flags: Flags; out: string; resume: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        preset: { type: 'string' }, config: { type: 'string' }, datasets: { type: 'string' }, optimizers: { type: 'string' },
+        regs: { type: 'string' }, seeds: { type: 'string' }, 'seed-count': { type: 'string' }, epochs: { type: 'string' },
+        batch: { type: 'string' }, validation: { type: 'string' }, 'train-samples': { type: 'string' }, sizes: { type: 'string' },
+        init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
+        'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
+        backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
+        resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const flags = parsed.values as Flags;
+  const resume = typeof flags.resume === 'string';
+  let out = resume ? (flags.resume as string) : (flags.out as string | undefined);
+  if (resume && flags.out && flags.out !== flags.resume) fail('--resume DIR writes into DIR; do not give another --out');
+  if (!out) {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    out = join('runs', `${(flags.preset as string | undefined) ?? 'seed-study'}-${stamp}`);
+  }
+  if (existsSync(out) && !statSync(out).isDirectory()) fail(`output ${out} exists and is not a directory; choose another --out`);
+  if (resume && !existsSync(join(out, JOURNAL))) fail(`${out} holds no run to resume (no ${JOURNAL})`);
+  if (!resume && existsSync(out) && readdirSync(out).length > 0) {
+    fail(`${out} is not empty${existsSync(join(out, JOURNAL)) ? ' (it holds a run: continue it with --resume)' : ''}; choose another --out`);
+  }
+  return { flags, out, resume };
+}
+
+async function main(): Promise<void> {
+  const { flags, out, resume } = parse();
+  let config;
+  try {
+    config = resolveConfig(flags, resume ? Journal.config(out) : undefined);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  let gpu: Gpu;
+  try {
+    gpu = await Gpu.open({ backend: config.backend, profile: config.profile });
+  } catch (e) {
+    if (e instanceof GpuUnavailableError) fail(e.message, 3);
+    throw e;
+  }
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  log(`adapter: ${gpu.describe()}`);
+  let stopping = false;
+  process.on('SIGINT', () => {
+    if (stopping) process.exit(130); // a second Ctrl-C: leave at once (the journal is intact)
+    stopping = true;
+    log('\nstopping after the current step; finished trials are saved (Ctrl-C again to quit now)');
+  });
+  try {
+    const { results, interrupted, files } = await runStudy(config, { outDir: out, resume, gpu, stop: () => stopping, log });
+    process.stdout.write(`${consoleSummary(results)}\n`);
+    log(`wrote ${files.length} files to ${out} (open ${join(out, 'index.html')})`);
+    if (interrupted) {
+      log(`stopped: ${results.trials.length} of ${results.plannedTrials} trials finished; continue with: npm run bench -- --resume ${out}`);
+      process.exitCode = 130;
+    }
+  } catch (e) {
+    if (e instanceof DataError) fail(e.message.split('\n').join(' | '), 2);
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  } finally {
+    gpu.destroy();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

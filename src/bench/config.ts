@@ -1,0 +1,216 @@
+// The study configuration: presets, a JSON config file, command-line flags (in that order
+// of precedence, flags last), validated in one place. Bad input is a ConfigError: the CLI
+// prints its one line and exits with code 2 before anything is written.
+import { readFileSync } from 'node:fs';
+import { BACKENDS, type BackendName } from '../kernels/device.ts';
+import { INITIALIZERS, type InitName } from '../nn/init.ts';
+import { getOptimizer } from '../optim/registry.ts';
+import { HyperparameterError, resolveHyper } from '../optim/spec.ts';
+import { DATASETS, type DatasetName } from './data/datasets.ts';
+import { REG_MODES, type RegMode } from './results-types.ts';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface StudyConfig {
+  preset: string;
+  datasets: DatasetName[];
+  optimizers: string[];
+  /** Per optimizer, hyperparameters that differ from its defaults. */
+  hyper: Record<string, Record<string, number>>;
+  regs: RegMode[];
+  /** L2 lambda of the L2 mode: loss + lambda / (2 n) * sum of squared weights. */
+  l2: number;
+  /** Drop probability of the dropout mode (after each hidden ReLU). */
+  dropout: number;
+  seeds: number[];
+  epochs: number;
+  batch: number;
+  /** Validation samples, taken from the end of the training split. */
+  validation: number;
+  /** Training samples from the start of the training split (null: all but validation). */
+  trainSamples: number | null;
+  sizes: number[];
+  init: InitName;
+  /** Validation accuracy whose first epoch is reported as time-to-target, per data set. */
+  target: Record<string, number>;
+  /** Trials trained together in one set of dispatches (1 = one by one; 0 = as many as fit). */
+  trialsAtOnce: number;
+  /** Optimizers whose state is zeroed before every step (the reference notebook's behaviour). */
+  resetStateEveryStep: string[];
+  backend: BackendName;
+  profile: boolean;
+  dataDir: string | null;
+}
+
+export const STUDY_SEEDS = [36549, 13790, 41463, 52126, 1272, 60548, 14578, 86558, 96271, 57229];
+
+/** The reference study (DESIGN.md), corrected: stateful optimizers. */
+const SEED_STUDY: StudyConfig = {
+  preset: 'seed-study',
+  datasets: ['fashion-mnist', 'mnist'],
+  optimizers: ['sgd', 'adam', 'rmsprop', 'custom'],
+  hyper: {
+    sgd: { lr: 0.1, momentum: 0.9 },
+    adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    rmsprop: { lr: 1e-3, rho: 0.9, eps: 1e-7, momentum: 0 },
+    custom: { lr: 1e-3 },
+  },
+  regs: ['default', 'L2', 'dropout'],
+  l2: 0.7,
+  dropout: 0.3,
+  seeds: STUDY_SEEDS,
+  epochs: 10,
+  batch: 128,
+  validation: 10_000,
+  trainSamples: null,
+  sizes: [784, 128, 128, 10],
+  init: 'glorot-uniform',
+  target: { mnist: 0.97, 'fashion-mnist': 0.85 },
+  trialsAtOnce: 0,
+  resetStateEveryStep: [],
+  backend: 'auto',
+  profile: false,
+  dataDir: null,
+};
+
+export const PRESETS: Record<string, StudyConfig> = {
+  'seed-study': SEED_STUDY,
+  // The whole pipeline in about a minute on the CPU fallback.
+  quick: { ...SEED_STUDY, preset: 'quick', datasets: ['mnist'], seeds: STUDY_SEEDS.slice(0, 2), epochs: 2, trainSamples: 10_000, validation: 5_000 },
+};
+
+/** Flags as util.parseArgs gives them (strings, booleans, repeated strings). */
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+
+function list(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function int(name: string, v: unknown, min: number): number {
+  const n = typeof v === 'string' ? Number(v) : (v as number);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function num(name: string, v: unknown): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function readConfigFile(path: string): Partial<StudyConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Partial<StudyConfig>;
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+const FILE_KEYS = new Set(Object.keys(SEED_STUDY));
+
+/** Preset (or `base`: a resumed run's configuration), then config file, then flags; then
+ * validation. */
+export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
+  const presetName = (flags.preset as string | undefined) ?? 'seed-study';
+  const preset = base ?? PRESETS[presetName];
+  if (!preset) throw new ConfigError(`unknown preset '${presetName}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  let c: StudyConfig = structuredClone(preset);
+  if (typeof flags.config === 'string') {
+    const file = readConfigFile(flags.config);
+    for (const k of Object.keys(file)) if (!FILE_KEYS.has(k)) throw new ConfigError(`config file ${flags.config}: unknown field '${k}' (fields: ${[...FILE_KEYS].join(', ')})`);
+    c = { ...c, ...file, hyper: { ...c.hyper, ...(file.hyper ?? {}) } } as StudyConfig;
+    if (file.preset) c.preset = file.preset;
+  }
+  const f = (k: string) => flags[k] as string | undefined;
+  if (f('datasets')) c.datasets = list(f('datasets')!) as DatasetName[];
+  if (f('optimizers')) c.optimizers = list(f('optimizers')!);
+  if (f('regs')) c.regs = list(f('regs')!) as RegMode[];
+  if (f('seeds')) c.seeds = list(f('seeds')!).map((s) => int('--seeds entries', s, 0));
+  if (f('seed-count')) {
+    const n = int('--seed-count', f('seed-count'), 1);
+    c.seeds = Array.from({ length: n }, (_, i) => STUDY_SEEDS[i] ?? 100_000 + i);
+  }
+  if (f('epochs')) c.epochs = int('--epochs', f('epochs'), 1);
+  if (f('batch')) c.batch = int('--batch', f('batch'), 1);
+  if (f('validation') !== undefined) c.validation = int('--validation', f('validation'), 0);
+  if (f('train-samples')) c.trainSamples = int('--train-samples', f('train-samples'), 1);
+  if (f('lambda') !== undefined) c.l2 = num('--lambda', f('lambda'));
+  if (f('dropout') !== undefined) c.dropout = num('--dropout', f('dropout'));
+  if (f('sizes')) c.sizes = list(f('sizes')!).map((s) => int('--sizes entries', s, 1));
+  if (f('init')) c.init = f('init') as InitName;
+  if (f('trials-at-once') !== undefined) c.trialsAtOnce = int('--trials-at-once', f('trials-at-once'), 0);
+  if (f('reset-state-every-step') !== undefined) c.resetStateEveryStep = list(f('reset-state-every-step')!);
+  if (f('backend')) c.backend = f('backend') as BackendName;
+  if (f('data-dir')) c.dataDir = f('data-dir')!;
+  if (flags.profile === true) c.profile = true;
+  if (f('target')) c.target = parseTarget(f('target')!, c.target);
+  for (const h of (flags.hyper as string[] | undefined) ?? []) {
+    const m = /^([\w-]+)\.(\w+)=(.+)$/.exec(h);
+    if (!m) throw new ConfigError(`--hyper expects optimizer.name=value (e.g. adam.lr=0.002), got '${h}'`);
+    (c.hyper[m[1]] ??= {})[m[2]] = num(`--hyper ${m[1]}.${m[2]}`, m[3]);
+  }
+  validate(c);
+  return c;
+}
+
+function parseTarget(v: string, base: Record<string, number>): Record<string, number> {
+  const out = { ...base };
+  for (const part of list(v)) {
+    const [k, val] = part.includes('=') ? part.split('=') : [null, part];
+    const x = num('--target', val);
+    if (k === null) for (const d of DATASETS) out[d] = x;
+    else out[k] = x;
+  }
+  return out;
+}
+
+function nonEmptyUnique(name: string, xs: unknown[]): void {
+  if (!Array.isArray(xs) || xs.length === 0) throw new ConfigError(`${name}: at least one is needed`);
+  if (new Set(xs).size !== xs.length) throw new ConfigError(`${name}: ${JSON.stringify(xs)} repeats an entry`);
+}
+
+export function validate(c: StudyConfig): void {
+  nonEmptyUnique('data sets', c.datasets);
+  for (const d of c.datasets) if (!DATASETS.includes(d)) throw new ConfigError(`unknown data set '${d}' (known: ${DATASETS.join(', ')})`);
+  nonEmptyUnique('optimizers', c.optimizers);
+  nonEmptyUnique('regularization modes', c.regs);
+  for (const r of c.regs) if (!REG_MODES.includes(r)) throw new ConfigError(`unknown regularization mode '${r}' (known: ${REG_MODES.join(', ')})`);
+  nonEmptyUnique('seeds', c.seeds);
+  for (const s of c.seeds) if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new ConfigError(`seed ${s} must be an integer in [0, 2^32)`);
+  try {
+    for (const o of c.optimizers) resolveHyper(getOptimizer(o), c.hyper[o]);
+    for (const o of Object.keys(c.hyper)) getOptimizer(o);
+    for (const o of c.resetStateEveryStep) getOptimizer(o);
+  } catch (e) {
+    if (e instanceof HyperparameterError) throw new ConfigError(e.message);
+    throw e;
+  }
+  int('epochs', c.epochs, 1);
+  int('batch', c.batch, 1);
+  int('validation', c.validation, 0);
+  if (c.trainSamples !== null) int('train samples', c.trainSamples, 1);
+  if (c.validation + (c.trainSamples ?? 1) > 60_000) throw new ConfigError(`${c.trainSamples ?? 'some'} training + ${c.validation} validation samples exceed the 60000 of the training split`);
+  if (!(c.l2 >= 0 && Number.isFinite(c.l2))) throw new ConfigError(`L2 lambda must be a finite number >= 0, got ${c.l2}`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`dropout must be in [0, 1), got ${c.dropout}`);
+  if (c.sizes.length < 2 || c.sizes[0] !== 784 || c.sizes[c.sizes.length - 1] !== 10) throw new ConfigError(`sizes must start with 784 inputs and end with 10 classes, got ${c.sizes.join(',')}`);
+  for (const s of c.sizes) int('layer sizes', s, 1);
+  if (!INITIALIZERS.includes(c.init)) throw new ConfigError(`unknown initializer '${c.init}' (known: ${INITIALIZERS.join(', ')})`);
+  for (const [d, t] of Object.entries(c.target)) if (!(t > 0 && t <= 1)) throw new ConfigError(`target accuracy for ${d} must be in (0, 1], got ${t}`);
+  int('trials at once', c.trialsAtOnce, 0);
+  if (!BACKENDS.includes(c.backend)) throw new ConfigError(`unknown backend '${c.backend}' (known: ${BACKENDS.join(', ')})`);
+}
+
+/** Training samples of a run. */
+export function trainCount(c: StudyConfig): number {
+  return c.trainSamples ?? 60_000 - c.validation;
+}

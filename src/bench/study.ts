@@ -1,0 +1,239 @@
+// Runs a study: plans the trials of the grid, trains them in groups (one by one, or many
+// trials stacked in the same dispatches), appends every finished trial to the journal, and
+// assembles results.json, trials.csv and the report from the journal.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Gpu } from '../kernels/gpu.ts';
+import { formatProfile } from '../kernels/profiler.ts';
+import { tuneMatmul } from '../kernels/matmul-tuner.ts';
+import type { TrialOptimizerConfig } from '../optim/fused.ts';
+import { getOptimizer } from '../optim/registry.ts';
+import { resolveHyper } from '../optim/spec.ts';
+import { trainCount, type StudyConfig } from './config.ts';
+import { trialsCsv } from './csv.ts';
+import { loadDataset, type DatasetName } from './data/datasets.ts';
+import { environment } from './environment.ts';
+import { toJson, writeFileAtomic } from './files.ts';
+import { releaseDataset, uploadDataset, type GpuDataset } from './gpu-data.ts';
+import { Journal } from './journal.ts';
+import { createProgress, type Progress } from './progress.ts';
+import { consoleSummary, writeReport } from './report/index.ts';
+import type { CellLists, RegMode, ResultsFile, TrialRecord } from './results-types.ts';
+import { cellLists, cellStats } from './stats.ts';
+import { StoppedError, TrainingGroup } from './trainer.ts';
+import { mlpMatmulShapes } from './tuning.ts';
+import { measureUpdateMs } from './update-timing.ts';
+
+export interface TrialPlan {
+  id: string;
+  dataset: DatasetName;
+  optimizer: string;
+  reg: RegMode;
+  seed: number;
+  hyper: Record<string, number>;
+  opt: TrialOptimizerConfig;
+  dropout: number;
+}
+
+const EVAL_BATCH = 1000;
+
+/** The grid, in the order data set, optimizer, regularization mode, seed. */
+export function planTrials(c: StudyConfig): TrialPlan[] {
+  const out: TrialPlan[] = [];
+  for (const dataset of c.datasets) {
+    for (const optimizer of c.optimizers) {
+      const hyper = resolveHyper(getOptimizer(optimizer), c.hyper[optimizer]);
+      for (const reg of c.regs) {
+        for (const seed of c.seeds) {
+          const l2 = reg === 'L2' ? c.l2 : 0;
+          out.push({
+            id: `${dataset}/${optimizer}/${reg}/${seed}`,
+            dataset, optimizer, reg, seed, hyper,
+            opt: { optimizer, hyper, l2, resetEveryStep: c.resetStateEveryStep.includes(optimizer) },
+            dropout: reg === 'dropout' ? c.dropout : 0,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Trials per group: the configured count, or (0) as many as the adapter's largest storage
+ * binding and a memory budget allow (every buffer of a group holds all its trials). */
+export function groupSize(gpu: Gpu, c: StudyConfig, remaining: number): number {
+  if (c.trialsAtOnce > 0) return Math.min(c.trialsAtOnce, remaining);
+  const widest = Math.max(...c.sizes);
+  const params = c.sizes.slice(1).reduce((s, n, i) => s + n * (c.sizes[i] + 1) + 8, 0);
+  const perTrialLargestBuffer = 4 * Math.max(params, c.batch * c.sizes[0], trainCount(c), EVAL_BATCH * widest);
+  const byBinding = Math.floor(gpu.limits.maxStorageBufferBindingSize / perTrialLargestBuffer);
+  // Parameters, gradients, up to three optimizer slots, batch and evaluation activations.
+  const perTrialBytes = 4 * (5 * params + 3 * c.batch * (c.sizes[0] + 4 * widest) + EVAL_BATCH * 3 * widest + trainCount(c));
+  const byMemory = Math.floor((1 << 30) / perTrialBytes);
+  return Math.max(1, Math.min(remaining, byBinding, byMemory));
+}
+
+export interface RunOptions {
+  outDir: string;
+  resume: boolean;
+  gpu: Gpu;
+  /** Asked between training steps; true stops the run after saving what finished. */
+  stop: () => boolean;
+  log: (line: string) => void;
+  progressStream?: NodeJS.WriteStream;
+}
+
+export interface RunOutcome {
+  results: ResultsFile;
+  interrupted: boolean;
+  files: string[];
+}
+
+function trialRecord(p: TrialPlan, c: StudyConfig, groupSizeN: number, updateMs: number | null): TrialRecord {
+  return {
+    id: p.id, dataset: p.dataset, optimizer: p.optimizer, reg: p.reg, seed: p.seed, hyper: p.hyper,
+    l2: p.opt.l2 ?? 0, dropout: p.dropout, resetEveryStep: !!p.opt.resetEveryStep,
+    epochs: [], testLoss: NaN, testAccuracy: NaN, diverged: false, divergedEpoch: null,
+    seconds: 0, samplesPerSecond: 0, groupSize: groupSizeN, updateMsPerStep: updateMs,
+  };
+}
+
+async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: TrialPlan[], updateMs: Map<string, number>, opts: RunOptions, progress: Progress, doneEpochs: { n: number }, label: string): Promise<TrialRecord[]> {
+  const group = new TrainingGroup(gpu, data, { sizes: c.sizes, batch: c.batch, trainCount: trainCount(c), validationCount: c.validation, init: c.init, evalBatch: EVAL_BATCH }, plans.map((p) => ({ seed: p.seed, optimizer: p.opt, dropout: p.dropout })));
+  try {
+    await group.ready();
+    const T = plans.length;
+    const records = plans.map((p) => trialRecord(p, c, T, updateMs.get(p.optimizer) ?? null));
+    for (let epoch = 0; epoch < c.epochs; epoch++) {
+      const t0 = performance.now();
+      const res = await group.trainEpoch(epoch, opts.stop);
+      const seconds = (performance.now() - t0) / 1000 / T;
+      res.forEach((r, t) => {
+        records[t].epochs.push({ epoch, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, valLoss: r.validation?.loss ?? null, valAccuracy: r.validation?.accuracy ?? null, seconds });
+        records[t].seconds += seconds;
+      });
+      doneEpochs.n += T;
+      const finite = res.map((r) => r.trainLoss).filter(Number.isFinite);
+      progress.update(doneEpochs.n, { trials: label, epoch: `${epoch + 1}/${c.epochs}`, loss: finite.length ? finite.reduce((a, b) => a + b) / finite.length : NaN });
+    }
+    const t0 = performance.now();
+    const test = await group.evaluate(data.test);
+    const testSeconds = (performance.now() - t0) / 1000 / T;
+    records.forEach((r, t) => {
+      r.seconds += testSeconds;
+      r.divergedEpoch = group.divergence[t];
+      r.diverged = r.divergedEpoch !== null;
+      r.testLoss = r.diverged ? NaN : test[t].loss;
+      r.testAccuracy = r.diverged ? NaN : test[t].accuracy;
+      r.samplesPerSecond = (c.epochs * trainCount(c)) / r.seconds;
+    });
+    return records;
+  } finally {
+    group.destroy();
+  }
+}
+
+function line(r: TrialRecord): string {
+  const acc = r.diverged ? `diverged in epoch ${(r.divergedEpoch ?? 0) + 1}` : `test acc ${r.testAccuracy.toFixed(4)} loss ${r.testLoss.toFixed(4)}`;
+  return `trial ${r.id}: ${acc}, ${r.seconds.toFixed(1)} s${r.groupSize > 1 ? ` (amortized over ${r.groupSize} trials)` : ''}`;
+}
+
+export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOutcome> {
+  const { gpu, outDir, log } = opts;
+  const started = performance.now();
+  mkdirSync(outDir, { recursive: true });
+  const journal = opts.resume ? Journal.open(outDir, c) : Journal.create(outDir, c);
+  const plan = planTrials(c);
+  const todo = plan.filter((p) => !journal.trials.has(p.id));
+  if (opts.resume) log(`resuming ${outDir}: ${plan.length - todo.length} of ${plan.length} trials already finished`);
+
+  const distinctOpts = [...new Map(plan.map((p) => [p.optimizer, p.opt])).entries()];
+  const updateTimes = await measureUpdateMs(gpu, c.sizes, distinctOpts.map(([, o]) => ({ ...o, resetEveryStep: false })));
+  const updateMs = new Map(distinctOpts.map(([name], i) => [name, updateTimes[i]]));
+  log(`optimizer update per step (1 trial, measured apart): ${[...updateMs].map(([n, ms]) => `${n} ${ms.toFixed(3)} ms`).join(', ')}`);
+
+  const progress = createProgress(todo.length * c.epochs, opts.progressStream);
+  const doneEpochs = { n: 0 };
+  let interrupted = false;
+  let maxGroup = 0;
+  try {
+    for (const dataset of c.datasets) {
+      const mine = todo.filter((p) => p.dataset === dataset);
+      if (mine.length === 0) continue;
+      const ds = await loadDataset(dataset, { dataDir: c.dataDir ?? undefined, log });
+      log(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
+      const data = uploadDataset(gpu, ds);
+      try {
+        const T = groupSize(gpu, c, mine.length);
+        maxGroup = Math.max(maxGroup, T);
+        // Training products only: they run every step; evaluation keeps the defaults.
+        const t0 = performance.now();
+        const tuned = await tuneMatmul(gpu, mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
+        const fresh = tuned.filter((t) => !t.fromCache).length;
+        if (fresh) log(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);
+        for (let i = 0; i < mine.length; i += T) {
+          const chunk = mine.slice(i, i + T);
+          const label = chunk.length === 1 ? `${plan.indexOf(chunk[0]) + 1}/${plan.length}` : `${plan.indexOf(chunk[0]) + 1}-${plan.indexOf(chunk[chunk.length - 1]) + 1}/${plan.length}`;
+          const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
+          journal.append(records);
+          for (const r of records) progress.trialDone(line(r));
+        }
+      } finally {
+        releaseDataset(gpu, data);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof StoppedError)) throw e;
+    interrupted = true;
+  } finally {
+    progress.stop();
+  }
+  const sessionSeconds = (performance.now() - started) / 1000;
+  journal.endSession(sessionSeconds);
+  const results = assemble(c, gpu, plan, journal, sessionSeconds + journal.earlierSeconds, maxGroup);
+  const files = await writeOutputs(outDir, results);
+  if (gpu.profile) log(formatProfile(gpu.profile.report(), gpu.profile.source));
+  return { results, interrupted, files };
+}
+
+export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: Journal, wallSeconds: number, maxGroup: number): ResultsFile {
+  const trials = plan.map((p) => journal.trials.get(p.id)).filter((t): t is TrialRecord => t !== undefined);
+  const results: Record<string, Record<string, Record<string, CellLists>>> = {};
+  const statistics = [];
+  for (const d of c.datasets) {
+    for (const o of c.optimizers) {
+      for (const r of c.regs) {
+        const cell = trials.filter((t) => t.dataset === d && t.optimizer === o && t.reg === r);
+        if (cell.length === 0) continue;
+        ((results[d] ??= {})[o] ??= {})[r] = cellLists(cell);
+        statistics.push(cellStats(d, o, r, cell, c.target[d] ?? 1));
+      }
+    }
+  }
+  const groups = trials.map((t) => t.groupSize);
+  const trialsAtOnce = Math.max(maxGroup, ...groups, 1);
+  return {
+    schema: 'webgpu-optbench/results@1',
+    createdAt: new Date().toISOString(),
+    complete: trials.length === plan.length,
+    plannedTrials: plan.length,
+    config: { ...c },
+    environment: environment(gpu),
+    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: gpu.pool.snapshot().peakLiveBytes },
+    wallSeconds,
+    results,
+    statistics,
+    kernels: gpu.profile ? { source: gpu.profile.source, rows: gpu.profile.report() } : null,
+    trials,
+  };
+}
+
+async function writeOutputs(dir: string, results: ResultsFile): Promise<string[]> {
+  const files = [join(dir, 'results.json'), join(dir, 'trials.csv')];
+  writeFileAtomic(files[0], toJson(results));
+  writeFileAtomic(files[1], trialsCsv(results.trials));
+  const report = await writeReport(dir, results);
+  return [...files, ...report.all];
+}
+
+export { consoleSummary };

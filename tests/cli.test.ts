@@ -1,0 +1,151 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ResultsFile } from '../src/bench/results-types.ts';
+import { ownErrors, runBench, startBench } from './helpers/cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'optbench-cli-'));
+// One tuning cache for the file's runs: the first run measures, the rest reuse it.
+const env = { XDG_CACHE_HOME: join(tmp, 'cache') };
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// A small study: 2 optimizers x 1 mode x 2 seeds, 2 epochs of 2000 images, one trial at a time.
+const SMALL = ['--preset', 'quick', '--optimizers', 'sgd,adam', '--regs', 'default', '--seed-count', '2', '--train-samples', '2000', '--validation', '500', '--epochs', '2', '--trials-at-once', '1'];
+
+function journalTrialIds(dir: string): string[] {
+  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"trial"'))
+    .map((l) => (JSON.parse(l) as { record: { id: string } }).record.id);
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('npm run bench', () => {
+  it('--preset quick runs the whole pipeline on MNIST', async () => {
+    const out = join(tmp, 'quick');
+    const r = await runBench(['--preset', 'quick', '--out', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    expect(res.complete).toBe(true);
+    expect(res.trials).toHaveLength(24);
+    expect(res.mode.batched).toBe(true);
+    expect(res.environment.backend).toBeTruthy();
+    for (const o of ['sgd', 'adam', 'rmsprop', 'custom']) {
+      for (const reg of ['default', 'L2', 'dropout']) {
+        const cell = res.results.mnist[o][reg];
+        expect(cell.test_acc_list).toHaveLength(2);
+        expect(Object.keys(cell.train_acc_list_dict).sort()).toEqual(['13790', '36549']);
+        for (const v of Object.values(cell.val_acc_list_dict)) expect(v).toHaveLength(2);
+        expect(cell.test_acc_list.every((a) => a > 0.8 && a <= 1)).toBe(true);
+        expect(cell.cputime_list.every((s) => s > 0)).toBe(true);
+      }
+    }
+    expect(res.statistics).toHaveLength(12);
+    const s = res.statistics[0];
+    expect(s.robustness.ci95[0]).toBeLessThan(s.robustness.mean);
+    expect(s.stability.perEpochVariance).toHaveLength(2);
+    const csv = readFileSync(join(out, 'trials.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^dataset,optimizer,reg,seed,epoch,train_loss/);
+    expect(csv).toHaveLength(1 + 24 * 2);
+    for (const f of ['loss-mnist.svg', 'accuracy-mnist.svg', 'time-mnist.svg']) expect(readFileSync(join(out, f), 'utf8')).toMatch(/^<svg/);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('adam_dropout');
+    expect(r.stdout).toContain('| optimizer |');
+  });
+
+  it('survives SIGKILL: --resume finishes with every trial exactly once and the same numbers', async () => {
+    const ref = join(tmp, 'uninterrupted');
+    const full = await runBench([...SMALL, '--out', ref], env);
+    expect(full.code, full.stderr).toBe(0);
+    const out = join(tmp, 'killed');
+    const { child, done } = startBench([...SMALL, '--out', out], env);
+    await waitFor(() => existsSync(join(out, 'journal.jsonl')) && journalTrialIds(out).length >= 1, 240_000);
+    child.kill('SIGKILL');
+    await done;
+    const before = journalTrialIds(out);
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    expect(before.length).toBeLessThan(4);
+    const r = await runBench(['--resume', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${before.length} of 4 trials already finished`);
+    const ids = journalTrialIds(out);
+    expect([...ids].sort()).toEqual([...new Set(ids)].sort());
+    expect(ids).toHaveLength(4);
+    const a = JSON.parse(readFileSync(join(ref, 'results.json'), 'utf8')) as ResultsFile;
+    const b = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    expect(b.complete).toBe(true);
+    expect(b.trials.map((t) => t.id)).toEqual(a.trials.map((t) => t.id));
+    for (const o of ['sgd', 'adam']) {
+      expect(b.results.mnist[o].default.test_acc_list).toEqual(a.results.mnist[o].default.test_acc_list);
+      expect(b.results.mnist[o].default.train_cce_list_dict).toEqual(a.results.mnist[o].default.train_cce_list_dict);
+    }
+  });
+
+  it('Ctrl-C stops cleanly after saving what finished, and --resume completes the run', async () => {
+    const out = join(tmp, 'interrupted');
+    const { child, done } = startBench([...SMALL, '--out', out], env);
+    await waitFor(() => existsSync(join(out, 'journal.jsonl')) && journalTrialIds(out).length >= 1, 240_000);
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('--resume');
+    const partial = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    expect(partial.complete).toBe(false);
+    expect(partial.trials.length).toBe(journalTrialIds(out).length);
+    const again = await runBench(['--resume', out], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(journalTrialIds(out)).toHaveLength(4);
+  });
+
+  it('refuses to resume a run with different settings', async () => {
+    const r = await runBench(['--resume', join(tmp, 'uninterrupted'), '--epochs', '3'], env);
+    expect(r.code).toBe(2);
+    expect(ownErrors(r.stderr).join('\n')).toMatch(/different configuration/);
+  });
+
+  describe('bad input: one line, exit code 2, nothing written', () => {
+    const cfgBad = join(tmp, 'bad.json');
+    writeFileSync(cfgBad, '{ "epochs": 2, ');
+    const cfgUnknown = join(tmp, 'unknown.json');
+    writeFileSync(cfgUnknown, '{ "epoch": 2 }');
+    const aFile = join(tmp, 'a-file');
+    writeFileSync(aFile, 'x');
+    const cases: Array<[string, string[], RegExp]> = [
+      ['unknown optimizer', ['--optimizers', 'adam,adagrad'], /unknown optimizer 'adagrad'/],
+      ['unknown data set', ['--datasets', 'cifar'], /unknown data set 'cifar'/],
+      ['unknown mode', ['--regs', 'l1'], /unknown regularization mode 'l1'/],
+      ['unknown preset', ['--preset', 'fast'], /unknown preset 'fast'/],
+      ['unknown flag', ['--epoch', '3'], /Unknown option '--epoch'/],
+      ['negative learning rate', ['--hyper', 'adam.lr=-0.001'], /adam: lr = -0.001 is outside/],
+      ['beta outside [0, 1)', ['--hyper', 'adam.beta1=1'], /beta1 = 1 is outside/],
+      ['batch 0', ['--batch', '0'], /batch must be an integer >= 1/],
+      ['dropout >= 1', ['--dropout', '1'], /dropout must be in \[0, 1\)/],
+      ['zero seeds', ['--seed-count', '0'], /--seed-count must be an integer >= 1/],
+      ['unreadable config', ['--config', join(tmp, 'missing.json')], /cannot read config file/],
+      ['config that is not JSON', ['--config', cfgBad], /is not valid JSON/],
+      ['config with an unknown field', ['--config', cfgUnknown], /unknown field 'epoch'/],
+      ['output that is a file', ['--out', aFile], /exists and is not a directory/],
+      ['resume of nothing', ['--resume', join(tmp, 'nothing-here')], /no run to resume/],
+    ];
+    for (const [name, args, message] of cases) {
+      it(name, async () => {
+        const out = join(tmp, `bad-${name.replace(/\W+/g, '-')}`);
+        const r = await runBench([...args, ...(args.includes('--out') || args.includes('--resume') ? [] : ['--out', out])], env);
+        expect(r.code).toBe(2);
+        const lines = ownErrors(r.stderr);
+        expect(lines, r.stderr).toHaveLength(1);
+        expect(lines[0]).toMatch(message);
+        expect(existsSync(out)).toBe(false);
+      });
+    }
+  });
+});
