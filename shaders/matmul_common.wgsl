@@ -9,6 +9,8 @@
 // Epilogue, in order: + bias[c] (HAS_BIAS); max(., 0) (RELU); * (H[r, c] > 0 ? s_t : 0) (MASK)
 // where H is the forward output whose ReLU (and inverted-dropout) mask is being applied and
 // s_t = scales[scale_off + t * scale_trial] (MASK_SCALE, 1 / keep probability) or 1.
+// BIAS_GRAD (FORM_TN only): also writes the column sums of op(B) = dY, the bias gradient,
+// into C's buffer at C[bias_off + t * bias_trial + c] (the gradient arena holds both).
 //
 // Bindings: 0 uniform Dims; 1 A; 2 B; 3 C (read_write); 4 bias; 5 H; 6 scales.
 // Unused bindings still need a (small) buffer bound.

@@ -11,6 +11,7 @@ const HAS_BIAS: bool = false;
 const RELU: bool = false;
 const MASK: bool = false;
 const MASK_SCALE: bool = false;
+const BIAS_GRAD: bool = false;
 
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -40,12 +41,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   var cb: array<u32, TILE_N>;
   for (var j = 0u; j < TILE_N; j++) { cb[j] = b_base + min(c0 + j, d.N - 1u) * b_j; }
   var acc: array<array<f32, TILE_N>, TILE_M>;
+  var bsum: array<f32, TILE_N>;
+  let sums_bias = BIAS_GRAD && FORM == FORM_TN && r0 == 0u;
   for (var k = 0u; k < d.K; k++) {
     var b: array<f32, TILE_N>;
     for (var j = 0u; j < TILE_N; j++) { b[j] = B[cb[j] + k * b_k]; }
     for (var i = 0u; i < TILE_M; i++) {
       let a = A[ra[i] + k * a_k];
       for (var j = 0u; j < TILE_N; j++) { acc[i][j] = fma(a, b[j], acc[i][j]); }
+    }
+    if (sums_bias) { for (var j = 0u; j < TILE_N; j++) { bsum[j] += b[j]; } }
+  }
+  if (sums_bias) {
+    for (var j = 0u; j < TILE_N; j++) {
+      let c = c0 + j;
+      if (c < d.N) { C[d.bias_off + t * d.bias_trial + c] = bsum[j]; }
     }
   }
   for (var i = 0u; i < TILE_M; i++) {

@@ -14,6 +14,7 @@ const HAS_BIAS: bool = false;
 const RELU: bool = false;
 const MASK: bool = false;
 const MASK_SCALE: bool = false;
+const BIAS_GRAD: bool = false;
 
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -50,6 +51,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let b_base = d.b_off + t * d.b_trial;
   let flat = lid.y * WG_X + lid.x;
   var acc: array<array<f32, TILE>, TILE>;
+  var bsum: array<f32, TILE>;
+  let sums_bias = BIAS_GRAD && FORM == FORM_TN && wid.y == 0u && lid.y == 0u;
   for (var k0 = 0u; k0 < d.K; k0 += BK) {
     // Stage the blocks; the index order makes neighbouring invocations read neighbouring
     // addresses of the operand's contiguous dimension.
@@ -67,12 +70,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var k = 0u; k < BK; k++) {
       var b: array<f32, TILE>;
       for (var j = 0u; j < TILE; j++) { b[j] = Bs[k * BN + lid.x + j * WG_X]; }
+      if (sums_bias) { for (var j = 0u; j < TILE; j++) { bsum[j] += b[j]; } }
       for (var i = 0u; i < TILE; i++) {
         let a = As[(lid.y + i * WG_Y) * BK + k];
         for (var j = 0u; j < TILE; j++) { acc[i][j] = fma(a, b[j], acc[i][j]); }
       }
     }
     workgroupBarrier();
+  }
+  if (sums_bias) {
+    for (var j = 0u; j < TILE; j++) {
+      let c = col0 + lid.x + j * WG_X;
+      if (c < d.N) { C[d.bias_off + t * d.bias_trial + c] = bsum[j]; }
+    }
   }
   // Invocation (x, y) owns rows y, y + WG_Y, ... and columns x, x + WG_X, ...: strided so
   // that stores of neighbouring invocations are neighbours too.

@@ -17,6 +17,7 @@ const HAS_BIAS: bool = false;
 const RELU: bool = false;
 const MASK: bool = false;
 const MASK_SCALE: bool = false;
+const BIAS_GRAD: bool = false;
 
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> A1: array<f32>;
@@ -87,6 +88,8 @@ fn main_tn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   var cb: array<u32, TN4>;
   for (var j = 0u; j < TN4; j++) { cb[j] = b_base + min(o.y / 4u + j, n4 - 1u); }
   var acc: array<array<vec4<f32>, TN4>, TILE_M>;
+  var bsum: array<vec4<f32>, TN4>;
+  let sums_bias = BIAS_GRAD && o.x == 0u;
   for (var k = 0u; k < d.K; k++) {
     var a: array<vec4<f32>, TM4>;
     for (var i = 0u; i < TM4; i++) { a[i] = A[ca[i] + k * m4]; }
@@ -96,8 +99,15 @@ fn main_tn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
       let av = vec4<f32>(a[i / 4u][i % 4u]);
       for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, b[j], acc[i][j]); }
     }
+    if (sums_bias) { for (var j = 0u; j < TN4; j++) { bsum[j] += b[j]; } }
   }
   store_tile(t, o.x, o.y, &acc);
+  if (sums_bias) {
+    for (var j = 0u; j < TILE_N; j++) {
+      let c = o.y + j;
+      if (c < d.N) { C[d.bias_off + t * d.bias_trial + c] = bsum[j / 4u][j % 4u]; }
+    }
+  }
 }
 
 // A [M, K] and B [N, K], both read along k four at a time, meeting in dot products.

@@ -114,6 +114,33 @@ describe('matmul against the float64 reference', () => {
     for (const v of VARIANTS.filter((x) => x.kind !== 'vec4')) await check({ form: 'NT', M: 13, N: 10, K: 9, T: 2, mask: true }, v, 10);
   });
 
+  it('writes the bias gradient (column sums of B) beside the weight gradient (TN)', async () => {
+    const g = gpu();
+    for (const [M, N, K] of [[20, 36, 28], [7, 10, 13]] as const) {
+      for (const v of VARIANTS) {
+        const T = 2;
+        const shape = { form: 'TN' as const, M, N, K, trials: T };
+        if (v.kind === 'vec4' && !vec4Compatible(shape, { buf: null as never, trialStride: K * M }, { buf: null as never, trialStride: K * N })) continue;
+        const a = Array.from({ length: T }, (_, t) => randomF32(K * M, 300 + t));
+        const b = Array.from({ length: T }, (_, t) => randomF32(K * N, 310 + t));
+        // C's buffer holds, per trial, the M x N product then the N sums (like the arena).
+        const span = M * N + N + 4 - ((M * N + N) % 4);
+        const C = g.buffer(T * span * 4, 'grads');
+        matmul(g, { ...shape, a: { buf: g.upload(concat(a), 'a'), trialStride: K * M }, b: { buf: g.upload(concat(b), 'b'), trialStride: K * N }, c: { buf: C, trialStride: span }, biasGrad: { buf: C, offset: M * N, trialStride: span }, variant: v });
+        const out = await g.readF32(C, 0, T * span);
+        const ref = matmulRef({ ...shape, a, b });
+        for (let t = 0; t < T; t++) {
+          for (let i = 0; i < M * N; i++) expect(Math.abs(out[t * span + i] - ref[t][i]), JSON.stringify(v)).toBeLessThan(1e-4);
+          for (let j = 0; j < N; j++) {
+            let s = 0;
+            for (let k = 0; k < K; k++) s += b[t][k * N + j];
+            expect(Math.abs(out[t * span + M * N + j] - s), `${JSON.stringify(v)} column ${j}`).toBeLessThan(1e-5);
+          }
+        }
+      }
+    }
+  });
+
   it('shares one operand across trials with trial stride 0', async () => {
     const g = gpu();
     const M = 5, N = 8, K = 12, T = 3;

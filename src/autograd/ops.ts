@@ -47,8 +47,11 @@ export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu
         dpre = tape.own(Tensor.empty(gpu, [rows, fout], trials, 'relu-grad'));
         reluBackward(gpu, dy.operand, y.operand, dpre.operand, rows * fout, trials);
       }
-      if (W.grad) matmul(gpu, { form: 'TN', M: fin, N: fout, K: rows, trials, a: x.operand, b: dpre.operand, c: W.grad.operand });
-      if (b.grad) colsum(gpu, dpre.operand, b.grad.operand, rows, fout, trials);
+      // The bias gradient (column sums of dpre) rides along in the weight-gradient product
+      // when both live in one gradient buffer (the arena); else it is its own kernel.
+      const fuseBias = !!W.grad && !!b.grad && b.grad.buf === W.grad.buf;
+      if (W.grad) matmul(gpu, { form: 'TN', M: fin, N: fout, K: rows, trials, a: x.operand, b: dpre.operand, c: W.grad.operand, biasGrad: fuseBias ? b.grad!.operand : undefined });
+      if (b.grad && !fuseBias) colsum(gpu, dpre.operand, b.grad.operand, rows, fout, trials);
       if (!x.requiresGrad) return;
       if (x.grad) throw new Error('linear: an input used by several ops needs gradient accumulation, which the tape does not do');
       const dx = tape.own(Tensor.empty(gpu, [rows, fin], trials, 'input-grad'));

@@ -8,8 +8,8 @@ export interface LabeledShape {
   shape: TunedShape;
 }
 
-/** Forward (bias, ReLU), weight-gradient and input-gradient (ReLU mask, dropout scale when
- * `dropout`) products of one step of `rows` rows, for `trials` trials. */
+/** Forward (bias, ReLU), weight-gradient (with the bias gradient) and input-gradient (ReLU
+ * mask, dropout scale when `dropout`) products of one step of `rows` rows, for `trials` trials. */
 export function mlpMatmulShapes(sizes: number[], rows: number, trials: number, opts: { backward: boolean; dropout: boolean }): LabeledShape[] {
   const out: LabeledShape[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
@@ -17,7 +17,7 @@ export function mlpMatmulShapes(sizes: number[], rows: number, trials: number, o
     const last = i + 2 === sizes.length;
     out.push({ label: `fwd L${i + 1} X*W+b${last ? '' : ',relu'}`, shape: { form: 'NN', M: rows, N: fout, K: fin, trials, epilogue: { ...NONE, bias: true, relu: !last } } });
     if (!opts.backward) continue;
-    out.push({ label: `dW L${i + 1} X^T*dY`, shape: { form: 'TN', M: fin, N: fout, K: rows, trials, epilogue: NONE } });
+    out.push({ label: `dW,db L${i + 1} X^T*dY`, shape: { form: 'TN', M: fin, N: fout, K: rows, trials, epilogue: { ...NONE, biasGrad: true } } });
     if (i > 0) out.push({ label: `dX L${i + 1} dY*W^T,mask`, shape: { form: 'NT', M: rows, N: fin, K: fout, trials, epilogue: { ...NONE, mask: true, maskScale: opts.dropout } } });
   }
   return out;

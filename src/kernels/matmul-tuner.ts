@@ -89,6 +89,7 @@ async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: numb
     b: { buf: B, trialStride: bLen },
     c: { buf: C, trialStride: cLen },
     bias: e.bias ? { buf: E, trialStride: s.N } : undefined,
+    biasGrad: e.biasGrad ? { buf: C, trialStride: cLen } : undefined,
     relu: e.relu,
     mask: e.mask ? { buf: E, trialStride: cLen } : undefined,
     maskScale: e.maskScale ? { buf: E, trialStride: 1 } : undefined,

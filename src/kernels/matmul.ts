@@ -19,6 +19,7 @@ export interface EpilogueFlags {
   relu: boolean;
   mask: boolean;
   maskScale: boolean;
+  biasGrad?: boolean;
 }
 
 export interface MatmulShape {
@@ -46,6 +47,9 @@ export interface MatmulArgs extends MatmulShape {
   /** An f32 per trial (element `offset + t * trialStride`) multiplying the masked output:
    * 1 / dropout keep probability. */
   maskScale?: Operand;
+  /** TN only: also write the column sums of B (the bias gradient), [N] per trial, into a
+   * view of C's buffer (the gradient arena holds weights and biases). */
+  biasGrad?: Operand;
   /** Force an implementation (tests, tuner); otherwise the tuned or default choice. */
   variant?: MatmulVariant;
 }
@@ -83,7 +87,7 @@ function ceilDiv(a: number, b: number): number {
 }
 
 export function epilogueOf(args: MatmulArgs): EpilogueFlags {
-  return { bias: !!args.bias, relu: !!args.relu, mask: !!args.mask, maskScale: !!args.maskScale };
+  return { bias: !!args.bias, relu: !!args.relu, mask: !!args.mask, maskScale: !!args.maskScale, biasGrad: !!args.biasGrad };
 }
 
 function kernelFor(gpu: Gpu, v: MatmulVariant, form: MatmulForm, flags: EpilogueFlags): Kernel {
@@ -93,6 +97,7 @@ function kernelFor(gpu: Gpu, v: MatmulVariant, form: MatmulForm, flags: Epilogue
     RELU: flags.relu,
     MASK: flags.mask,
     MASK_SCALE: flags.maskScale,
+    BIAS_GRAD: !!flags.biasGrad,
   };
   const consts =
     v.kind === 'shared'
@@ -113,7 +118,7 @@ const chosen = new WeakMap<Gpu, Map<string, MatmulVariant>>();
 /** The tuning key of a shape. Trial counts share one key beyond 1 (T1 / Tn): with more
  * trials only the grid's z extent grows, and measuring T = 120 would take minutes. */
 export function shapeKey(s: MatmulShape, vec4Ok: boolean, e: EpilogueFlags): string {
-  const epi = `${e.bias ? 'b' : ''}${e.relu ? 'r' : ''}${e.mask ? 'm' : ''}${e.maskScale ? 's' : ''}`;
+  const epi = `${e.bias ? 'b' : ''}${e.relu ? 'r' : ''}${e.mask ? 'm' : ''}${e.maskScale ? 's' : ''}${e.biasGrad ? 'g' : ''}`;
   return `${s.form}:${s.M}x${s.N}x${s.K}:${s.trials === 1 ? 'T1' : 'Tn'}:${vec4Ok ? 'a4' : 'u'}:${epi || '-'}`;
 }
 
@@ -132,6 +137,9 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
   const { form, M, N, K, trials } = args;
   for (const [k, v] of Object.entries({ M, N, K, trials })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`matmul: ${k} must be a positive integer, got ${v}`);
+  }
+  if (args.biasGrad && (form !== 'TN' || args.bias || args.biasGrad.buf !== args.c.buf)) {
+    throw new RangeError('matmul: biasGrad needs the TN form, no bias input, and the same buffer as C');
   }
   let v = args.variant ?? chosenVariant(gpu, args);
   if (v.kind === 'vec4' && !vec4Compatible(args, args.a, args.b)) {
@@ -152,7 +160,7 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
   const u = new Uint32Array([
     M, N, K, tilesN,
     off(args.a), stride(args.a), off(args.b), stride(args.b),
-    off(args.c), stride(args.c), args.bias ? off(args.bias) : 0, args.bias ? stride(args.bias) : 0,
+    off(args.c), stride(args.c), off(args.bias ?? args.biasGrad ?? args.c), stride(args.bias ?? args.biasGrad ?? args.c),
     args.mask ? off(args.mask) : 0, args.mask ? stride(args.mask) : 0, args.maskScale ? off(args.maskScale) : 0, tilesM,
     args.maskScale ? stride(args.maskScale) : 0, 0, 0, 0,
   ]);
