@@ -107,38 +107,53 @@ export class TrainingGroup {
     return this.divergedAt;
   }
 
+  /** Draws every trial's shuffle of the training samples for `epoch` and zeroes the
+   * running statistics. */
+  beginEpoch(epoch: number): void {
+    const { trainCount } = this.config;
+    for (let t = 0; t < this.trials; t++) permutation(trainCount, this.setups[t].seed, epoch, this.perm.subarray(t * trainCount, (t + 1) * trainCount));
+    this.gpu.write(this.idx, this.perm);
+    this.gpu.write(this.stats, new Float32Array(this.trials * STATS_WORDS));
+  }
+
+  /** Records one training step on the batch that starts at `start` of each trial's
+   * shuffle, and submits it. Nothing is read back. */
+  trainStep(start: number): void {
+    const { gpu, model, trials } = this;
+    const { batch, trainCount } = this.config;
+    const rows = Math.min(batch, trainCount - start);
+    const features = model.inputSize;
+    // Buffer writes first: each one submits the work recorded before it, so writing at the
+    // start keeps the whole step in one submit.
+    this.step++;
+    if (this.drop.active) this.drop.setStep(this.step);
+    this.optimizers.prepare(this.step, rows);
+    const tape = new Tape(gpu);
+    const x = tape.own(Tensor.empty(gpu, [rows, features], trials, 'batch-x'));
+    const y = tape.own(Tensor.empty(gpu, [rows], trials, 'batch-y', 'u32'));
+    const idx = { buf: this.idx, offset: start, trialStride: trainCount };
+    gatherImages(gpu, { data: { buf: this.data.train.images }, idx, out: x.operand, rows, trials, features });
+    gatherLabels(gpu, { data: { buf: this.data.train.labels }, idx, out: y.operand, rows, trials });
+    const logits = model.forward(tape, x, this.drop);
+    softmaxCrossEntropyLoss(tape, logits, y, { buf: this.stats });
+    tape.backward();
+    this.optimizers.dispatch();
+    tape.release();
+    gpu.flush();
+  }
+
   /** Trains one epoch over every trial's own shuffle of the training samples. `stop` is
    * asked between steps; when it says yes the epoch is abandoned (StoppedError). */
   async trainEpoch(epoch: number, stop?: () => boolean): Promise<EpochResult[]> {
-    const { gpu, model, trials } = this;
+    const { gpu, trials } = this;
     const { batch, trainCount } = this.config;
-    for (let t = 0; t < trials; t++) permutation(trainCount, this.setups[t].seed, epoch, this.perm.subarray(t * trainCount, (t + 1) * trainCount));
-    gpu.write(this.idx, this.perm);
-    gpu.write(this.stats, new Float32Array(trials * STATS_WORDS));
-    const features = model.inputSize;
+    this.beginEpoch(epoch);
     for (let start = 0; start < trainCount; start += batch) {
       if (stop?.()) {
         await gpu.sync();
         throw new StoppedError();
       }
-      const rows = Math.min(batch, trainCount - start);
-      // Buffer writes first: each one submits the work recorded before it, so writing at the
-      // start keeps the whole step in one submit.
-      this.step++;
-      if (this.drop.active) this.drop.setStep(this.step);
-      this.optimizers.prepare(this.step, rows);
-      const tape = new Tape(gpu);
-      const x = tape.own(Tensor.empty(gpu, [rows, features], trials, 'batch-x'));
-      const y = tape.own(Tensor.empty(gpu, [rows], trials, 'batch-y', 'u32'));
-      const idx = { buf: this.idx, offset: start, trialStride: trainCount };
-      gatherImages(gpu, { data: { buf: this.data.train.images }, idx, out: x.operand, rows, trials, features });
-      gatherLabels(gpu, { data: { buf: this.data.train.labels }, idx, out: y.operand, rows, trials });
-      const logits = model.forward(tape, x, this.drop);
-      softmaxCrossEntropyLoss(tape, logits, y, { buf: this.stats });
-      tape.backward();
-      this.optimizers.dispatch();
-      tape.release();
-      gpu.flush();
+      this.trainStep(start);
     }
     const s = await gpu.readF32(this.stats, 0, trials * STATS_WORDS);
     const validation = this.config.validationCount > 0 ? await this.evaluate(this.data.train, trainCount, this.config.validationCount) : null;

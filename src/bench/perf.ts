@@ -1,0 +1,157 @@
+// npm run bench:perf — this engine against what users would pick instead, in one run on one
+// machine, written to perf.json and printed with ratios:
+//   1. steady-state training steps/s of one trial (batch 128, Fashion-MNIST, 784-128-128-10),
+//      Adam and SGD, for this engine and for TensorFlow.js (webgpu on the same Dawn runtime,
+//      wasm, cpu; src/bench/peers/tfjs.ts);
+//   2. study throughput in trial-epochs per minute: one by one and batched (T = 12, 120),
+//      on the study's mix of optimizers and regularization modes.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Gpu } from '../kernels/gpu.ts';
+import { tuneMatmul } from '../kernels/matmul-tuner.ts';
+import { PRESETS, trainCount } from './config.ts';
+import { loadDataset } from './data/datasets.ts';
+import { environment } from './environment.ts';
+import { uploadDataset, type GpuDataset } from './gpu-data.ts';
+import { measureTfjs, type PeerResult } from './peers/tfjs.ts';
+import { planTrials } from './study.ts';
+import { TrainingGroup, type TrialSetup } from './trainer.ts';
+import { mlpMatmulShapes } from './tuning.ts';
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'perf.json' },
+    'skip-peers': { type: 'boolean', default: false },
+    'max-trials': { type: 'string', default: '120' },
+    seconds: { type: 'string', default: '5' },
+  },
+});
+
+const study = PRESETS['seed-study'];
+const SIZES = study.sizes;
+const BATCH = 128;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** Median seconds per training step of a group, after warm-up (steps submitted back to
+ * back, one sync per timed batch: no read-back inside the timed steps). */
+async function stepSeconds(gpu: Gpu, group: TrainingGroup, steps: number, batches: number): Promise<number> {
+  group.beginEpoch(0);
+  let start = 0;
+  const next = () => {
+    group.trainStep(start);
+    start = (start + BATCH) % (group.config.trainCount - BATCH);
+  };
+  for (let i = 0; i < 3; i++) next();
+  await gpu.sync();
+  const per: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) next();
+    await gpu.sync();
+    per.push((performance.now() - t0) / 1000 / steps);
+  }
+  return per.sort((a, b) => a - b)[Math.floor(per.length / 2)];
+}
+
+function group(gpu: Gpu, data: GpuDataset, setups: TrialSetup[]): TrainingGroup {
+  return new TrainingGroup(gpu, data, { sizes: SIZES, batch: BATCH, trainCount: trainCount(study), validationCount: study.validation }, setups);
+}
+
+interface Throughput {
+  mode: string;
+  trialsAtOnce: number;
+  stepMs: number;
+  /** Evaluation of the 10,000 validation images, all trials of the group. */
+  evalMs: number;
+  epochSeconds: number;
+  trialEpochsPerMinute: number;
+  peakGpuBytes: number | null;
+}
+
+async function main(): Promise<void> {
+  const gpu = await Gpu.open();
+  log(`adapter: ${gpu.describe()}`);
+  const data = uploadDataset(gpu, await loadDataset('fashion-mnist'));
+  const steps = trainCount(study);
+  const stepsPerEpoch = Math.ceil(steps / BATCH);
+
+  // 1. One trial, steady state.
+  const engine: Array<{ optimizer: string; stepsPerSecond: number; msPerStep: number }> = [];
+  await tuneMatmul(gpu, mlpMatmulShapes(SIZES, BATCH, 1, { backward: true, dropout: false }).map((s) => s.shape));
+  for (const optimizer of ['adam', 'sgd']) {
+    const g = group(gpu, data, [{ seed: 1, optimizer: { optimizer, hyper: study.hyper[optimizer] }, dropout: 0 }]);
+    const s = await stepSeconds(gpu, g, 50, 5);
+    g.destroy();
+    engine.push({ optimizer, stepsPerSecond: 1 / s, msPerStep: s * 1000 });
+    log(`engine ${optimizer}: ${(1 / s).toFixed(1)} steps/s (${(s * 1000).toFixed(2)} ms/step)`);
+  }
+
+  // 2. Study throughput on the study's grid (optimizers x modes x seeds).
+  const plan = planTrials({ ...study, datasets: ['fashion-mnist'] });
+  const setupOf = (i: number): TrialSetup => ({ seed: plan[i].seed, optimizer: plan[i].opt, dropout: plan[i].dropout });
+  const cells = [...new Map(plan.map((p, i) => [`${p.optimizer}/${p.reg}`, i])).values()]; // one trial per cell
+  const throughput: Throughput[] = [];
+  const measure = async (mode: string, setups: TrialSetup[], stepsTimed: number): Promise<Throughput> => {
+    const T = setups.length;
+    await tuneMatmul(gpu, mlpMatmulShapes(SIZES, BATCH, T, { backward: true, dropout: true }).map((s) => s.shape));
+    gpu.pool.resetPeak();
+    const g = group(gpu, data, setups);
+    const s = await stepSeconds(gpu, g, stepsTimed, 3);
+    const t0 = performance.now();
+    await g.evaluate(data.train, steps, study.validation);
+    const evalMs = performance.now() - t0;
+    const peak = gpu.pool.snapshot().peakLiveBytes;
+    g.destroy();
+    const epochSeconds = stepsPerEpoch * s + evalMs / 1000;
+    return { mode, trialsAtOnce: T, stepMs: s * 1000, evalMs, epochSeconds, trialEpochsPerMinute: (60 * T) / epochSeconds, peakGpuBytes: peak };
+  };
+  // One by one: each of the 12 cells alone, averaged (the study's mix).
+  const alone: Throughput[] = [];
+  for (const i of cells) alone.push(await measure('one by one', [setupOf(i)], 20));
+  const mean = (f: (t: Throughput) => number) => alone.reduce((a, t) => a + f(t), 0) / alone.length;
+  const epochAlone = mean((t) => t.epochSeconds);
+  throughput.push({ mode: 'one by one (mean of the 12 cells)', trialsAtOnce: 1, stepMs: mean((t) => t.stepMs), evalMs: mean((t) => t.evalMs), epochSeconds: epochAlone, trialEpochsPerMinute: 60 / epochAlone, peakGpuBytes: Math.max(...alone.map((t) => t.peakGpuBytes ?? 0)) });
+  log(`one by one: ${throughput[0].trialEpochsPerMinute.toFixed(2)} trial-epochs/min`);
+  const maxT = Number(values['max-trials']);
+  for (const T of [12, 120].filter((t) => t <= maxT)) {
+    const setups = Array.from({ length: T }, (_, k) => setupOf(T === 12 ? cells[k] : k));
+    const r = await measure('batched', setups, T > 12 ? 5 : 10);
+    throughput.push(r);
+    log(`batched T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min, peak GPU memory ${(r.peakGpuBytes! / 2 ** 20).toFixed(0)} MiB`);
+  }
+
+  // 3. TensorFlow.js on the same machine.
+  let peers: PeerResult[] = [];
+  if (!values['skip-peers']) peers = await measureTfjs({ seconds: Number(values.seconds), log });
+
+  const env = environment(gpu);
+  gpu.destroy();
+  const report = { schema: 'webgpu-optbench/perf@1', createdAt: new Date().toISOString(), environment: env, workload: { model: SIZES, batch: BATCH, dataset: 'fashion-mnist', stepsPerEpoch }, engine, peers, throughput };
+  writeFileSync(values.out!, `${JSON.stringify(report, null, 1)}\n`);
+  console.log(formatPerf(report));
+  log(`wrote ${values.out}`);
+}
+
+export function formatPerf(r: { engine: Array<{ optimizer: string; stepsPerSecond: number; msPerStep: number }>; peers: PeerResult[]; throughput: Throughput[]; environment: { adapter: string } }): string {
+  const lines = [`adapter: ${r.environment.adapter}`, '', 'one trial, steady state (batch 128, Fashion-MNIST, MLP 784-128-128-10)', `${'framework'.padEnd(26)} ${'optimizer'.padEnd(9)} ${'steps/s'.padStart(9)} ${'ms/step'.padStart(9)} ${'engine is'.padStart(10)}`];
+  for (const e of r.engine) lines.push(`${'webgpu-optbench'.padEnd(26)} ${e.optimizer.padEnd(9)} ${e.stepsPerSecond.toFixed(1).padStart(9)} ${e.msPerStep.toFixed(2).padStart(9)} ${'1.00x'.padStart(10)}`);
+  for (const p of r.peers) {
+    const mine = r.engine.find((e) => e.optimizer === p.optimizer)!;
+    const name = `tfjs-${p.backend}`;
+    if (p.stepsPerSecond === null) lines.push(`${name.padEnd(26)} ${p.optimizer.padEnd(9)} failed: ${p.error}`);
+    else lines.push(`${name.padEnd(26)} ${p.optimizer.padEnd(9)} ${p.stepsPerSecond.toFixed(1).padStart(9)} ${p.msPerStep!.toFixed(2).padStart(9)} ${`${(mine.stepsPerSecond / p.stepsPerSecond).toFixed(2)}x`.padStart(10)}`);
+  }
+  lines.push('', 'study throughput (Fashion-MNIST; epoch = 391 steps + validation of 10,000 images)', `${'mode'.padEnd(36)} ${'T'.padStart(4)} ${'ms/step'.padStart(9)} ${'eval ms'.padStart(9)} ${'trial-epochs/min'.padStart(17)} ${'vs one by one'.padStart(14)} ${'peak MiB'.padStart(9)}`);
+  const base = r.throughput[0]?.trialEpochsPerMinute ?? NaN;
+  for (const t of r.throughput) {
+    lines.push(`${t.mode.padEnd(36)} ${String(t.trialsAtOnce).padStart(4)} ${t.stepMs.toFixed(1).padStart(9)} ${t.evalMs.toFixed(0).padStart(9)} ${t.trialEpochsPerMinute.toFixed(2).padStart(17)} ${`${(t.trialEpochsPerMinute / base).toFixed(2)}x`.padStart(14)} ${(t.peakGpuBytes === null ? '-' : (t.peakGpuBytes / 2 ** 20).toFixed(0)).padStart(9)}`);
+  }
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench:perf: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}
