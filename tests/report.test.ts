@@ -330,6 +330,57 @@ describe('report', () => {
     expect(readFileSync(files.plots.mnist.loss, 'utf8')).toContain('4 diverged trials');
   });
 
+  it('compares the run with the reference study in tables.md, index.html and the console', async () => {
+    // fashion-mnist / sgd / L2 moved next to the reference (0.859): the one cell whose CI holds it
+    const near: ResultsFile = {
+      ...results,
+      statistics: results.statistics.map((s) =>
+        s.dataset === 'fashion-mnist' && s.optimizer === 'sgd' && s.reg === 'L2' ? { ...s, robustness: { ...s.robustness, mean: 0.86, ci95: [0.85, 0.87] } } : s),
+    };
+    const files = await writeReport(tempDir(), near);
+    const md = readFileSync(files.tables, 'utf8');
+    expect(md).toContain('## Against the reference study');
+    const t = mdTable(md, 'Mean test accuracy: this run vs the reference study');
+    expect(t.header).toEqual(['data set', 'optimizer', 'reg', 'reference', 'this run', '95% CI', 'n', 'run − reference', 'reference vs CI']);
+    // only sgd is a reference optimizer; data sets in the run's order
+    expect(t.rows).toEqual([
+      ['mnist', 'sgd', 'default', '0.9560', '0.9300', '[0.9200, 0.9400]', '3', '-0.0260', 'outside'],
+      ['mnist', 'sgd', 'L2', '0.9560', '0.8650', '[0.8550, 0.8750]', '3', '-0.0910', 'outside'],
+      ['fashion-mnist', 'sgd', 'default', '0.8580', '0.8850', '[0.8750, 0.8950]', '3', '+0.0270', 'outside'],
+      ['fashion-mnist', 'sgd', 'L2', '0.8590', '0.8600', '[0.8500, 0.8700]', '3', '+0.0010', 'inside'],
+    ]);
+    expect(md).toContain("The reference mean lies outside this run's 95% CI in 3 of 4 cells with a CI.");
+    expect(md).toContain('Not in the reference study, so left out: mnist my\\<opt_default, mnist my\\<opt_L2, fashion-mnist my\\<opt_default, fashion-mnist my\\<opt_L2.');
+    expect(md).toContain("Not the reference's protocol: 3 seeds (reference 10), 3 epochs (reference 10)");
+    expect(md).toContain("keeps every optimizer's state across steps");
+
+    const html = readFileSync(files.html, 'utf8');
+    expect(html).toContain('<h2 id="reference">Against the reference study</h2>');
+    expect(html).toContain('<td>-0.0260</td><td class="flag">outside</td></tr>');
+    expect(html).toContain('<td>+0.0010</td><td>inside</td></tr>');
+    expect(html).toContain('left out: mnist my&lt;opt_default');
+    expect(html).not.toContain('my<opt');
+
+    const con = consoleSummary(near);
+    expect(con).toContain("run − reference; * = reference outside the run's 95% CI (3 of 4 cells). 4 cells not in the reference left out.");
+    expect(con).toContain('### Run − reference — mnist');
+    expect(con).toContain('| sgd | -0.0260 * | -0.0910 * |');
+    expect(con).toContain('| sgd | +0.0270 * | +0.0010 |');
+  });
+
+  it('says when no cell of a run is in the reference study', async () => {
+    const none: ResultsFile = {
+      ...results,
+      trials: results.trials.filter((t) => t.optimizer !== 'sgd'),
+      statistics: results.statistics.filter((s) => s.optimizer !== 'sgd'),
+    };
+    const files = await writeReport(tempDir(), none);
+    const md = readFileSync(files.tables, 'utf8');
+    expect(md).toContain('No cell of this run is in the reference study.');
+    expect(md).not.toContain('Mean test accuracy: this run vs the reference study');
+    expect(consoleSummary(none)).not.toContain('Run − reference');
+  });
+
   it('consoleSummary gives one table per data set in the reference layout', () => {
     const s = consoleSummary(results);
     expect(s).not.toContain('NaN');

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { GpuUnavailableError } from '../kernels/errors.ts';
 import { Gpu } from '../kernels/gpu.ts';
 import { listOptimizers } from '../optim/registry.ts';
+import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from './compare/index.ts';
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './config.ts';
 import { DataError } from './data/errors.ts';
 import { JOURNAL, Journal } from './journal.ts';
@@ -30,11 +31,44 @@ const USAGE = `usage: npm run bench -- [options]
   --profile                  per-kernel timings (GPU timestamps, or each dispatch alone)
   --data-dir DIR             directory with the four IDX files of each data set
   --out DIR                  output directory (default runs/<preset>-<date>)
-  --resume DIR               continue a stopped run; ends with the same report`;
+  --resume DIR               continue a stopped run; ends with the same report
+  --compare DIR1 DIR2        compare two runs (e.g. seed-replica and seed-study) with the
+                             reference study: compare.md and compare.html into --out
+                             (default runs/compare-<date>); nothing is trained`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`bench: ${message}\n`);
   process.exit(code);
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** --compare DIR1 DIR2 [--out DIR]: writes compare.md and compare.html, prints the Markdown. */
+function compareAndExit(flags: Flags, dirs: string[]): never {
+  const other = Object.keys(flags).filter((k) => k !== 'compare' && k !== 'out' && flags[k] !== undefined);
+  if (other.length) fail(`--compare takes only two run directories and --out, not --${other[0]}`);
+  if (dirs.length !== 2) fail(`--compare needs exactly two run directories (--compare DIR1 DIR2), got ${dirs.length}`);
+  const out = (flags.out as string | undefined) ?? join('runs', `compare-${stamp()}`);
+  if (existsSync(out) && !statSync(out).isDirectory()) fail(`output ${out} exists and is not a directory; choose another --out`);
+  if (existsSync(out) && readdirSync(out).length > 0) fail(`${out} is not empty; choose another --out`);
+  let report;
+  try {
+    report = compareDirs(dirs[0], dirs[1]);
+  } catch (e) {
+    if (e instanceof CompareError) fail(e.message);
+    throw e;
+  }
+  let files;
+  try {
+    files = writeComparison(out, report);
+  } catch (e) {
+    fail(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]}`);
+  }
+  process.stdout.write(comparisonMarkdown(report));
+  process.stderr.write(`wrote ${files.markdown} and ${files.html}\n`);
+  process.exit(0);
 }
 
 function parse(): { flags: Flags; out: string; resume: boolean } {
@@ -48,10 +82,11 @@ function parse(): { flags: Flags; out: string; resume: boolean } {
         init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
         'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
         backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
-        resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'string' }, compare: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-      allowPositionals: false,
+      // Only --compare takes positionals (its two run directories); checked below.
+      allowPositionals: true,
     });
   } catch (e) {
     fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
@@ -61,13 +96,12 @@ function parse(): { flags: Flags; out: string; resume: boolean } {
     process.exit(0);
   }
   const flags = parsed.values as Flags;
+  if (flags.compare) compareAndExit(flags, parsed.positionals);
+  if (parsed.positionals.length) fail(`Unexpected argument '${parsed.positionals[0]}'. This command does not take positional arguments (see --help)`);
   const resume = typeof flags.resume === 'string';
   let out = resume ? (flags.resume as string) : (flags.out as string | undefined);
   if (resume && flags.out && flags.out !== flags.resume) fail('--resume DIR writes into DIR; do not give another --out');
-  if (!out) {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    out = join('runs', `${(flags.preset as string | undefined) ?? 'seed-study'}-${stamp}`);
-  }
+  out ??= join('runs', `${(flags.preset as string | undefined) ?? 'seed-study'}-${stamp()}`);
   if (existsSync(out) && !statSync(out).isDirectory()) fail(`output ${out} exists and is not a directory; choose another --out`);
   if (resume && !existsSync(join(out, JOURNAL))) fail(`${out} holds no run to resume (no ${JOURNAL})`);
   if (!resume && existsSync(out) && readdirSync(out).length > 0) {
@@ -88,6 +122,8 @@ async function main(): Promise<void> {
   let gpu: Gpu;
   try {
     gpu = await Gpu.open({ backend: config.backend, profile: config.profile });
+    // GPU timestamp queries time kernels at almost no cost: profile by default where they exist.
+    if (gpu.hasTimestamps) gpu.setProfiling(true);
   } catch (e) {
     if (e instanceof GpuUnavailableError) fail(e.message, 3);
     throw e;

@@ -75,8 +75,39 @@ const SEED_STUDY: StudyConfig = {
   dataDir: null,
 };
 
+/**
+ * The reference study as its notebook ran it, to see which of its conclusions come from
+ * the optimizers and which from the notebook. Same grid as seed-study, plus:
+ * - State reset every step for sgd, adam and rmsprop: the notebook built a new Keras
+ *   optimizer inside backward() on every step, so these started from empty state (and step
+ *   t = 1) each time: sgd lost its momentum, adam moved by about lr * sign(g), rmsprop by
+ *   about 3.16 lr * sign(g). `custom` kept its state across steps and keeps it here.
+ * - tf.keras' formulations where ours differ:
+ *   - adam `keras: 1`: epsilon-hat, eps outside the bias correction,
+ *     p -= lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps), where ours (paper/PyTorch) is
+ *     p -= lr (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps);
+ *   - rmsprop `keras: 1`: ApplyRMSProp, eps inside the root, p -= lr g / sqrt(ms + eps),
+ *     where ours is p -= lr g / (sqrt(ms) + eps) (with eps 1e-7 the two part where
+ *     ms is about 1e-7 or less, i.e. |g| below about 1e-3 after a reset).
+ * - Formulations that already agree with tf.keras and stay: sgd (v = momentum v - lr g;
+ *   p += v), custom (the study's own rule), glorot-uniform initialization. L2 and dropout
+ *   keep the project's one documented formula for every optimizer.
+ */
+const SEED_REPLICA: StudyConfig = {
+  ...SEED_STUDY,
+  preset: 'seed-replica',
+  hyper: {
+    ...SEED_STUDY.hyper,
+    adam: { ...SEED_STUDY.hyper.adam, keras: 1 },
+    rmsprop: { ...SEED_STUDY.hyper.rmsprop, keras: 1 },
+  },
+  resetStateEveryStep: ['sgd', 'adam', 'rmsprop'],
+};
+
 export const PRESETS: Record<string, StudyConfig> = {
   'seed-study': SEED_STUDY,
+  // The reference notebook's behaviour (state reset every step, tf.keras formulations).
+  'seed-replica': SEED_REPLICA,
   // The whole pipeline in about a minute on the CPU fallback.
   quick: { ...SEED_STUDY, preset: 'quick', datasets: ['mnist'], seeds: STUDY_SEEDS.slice(0, 2), epochs: 2, trainSamples: 10_000, validation: 5_000 },
 };

@@ -17,6 +17,19 @@ export function fmtAcc(x: number | null | undefined): string {
   return isNum(x) ? x.toFixed(4) : DASH;
 }
 
+/** A signed difference of accuracies, 4 decimals (`+0.0123`, `-0.0450`, `0.0000`). */
+export function fmtDiff(x: number | null | undefined): string {
+  if (!isNum(x)) return DASH;
+  const s = Math.abs(x).toFixed(4);
+  if (Number(s) === 0) return s;
+  return `${x > 0 ? '+' : '-'}${s}`;
+}
+
+/** A 95% confidence interval of an accuracy: `[0.9200, 0.9400]`. */
+export function fmtCi(ci: readonly [number, number] | null | undefined): string {
+  return ci && isNum(ci[0]) && isNum(ci[1]) ? `[${fmtAcc(ci[0])}, ${fmtAcc(ci[1])}]` : DASH;
+}
+
 /** `digits` significant digits; integers from 10^digits up; exponent form below 1e-3. */
 export function fmtSig(x: number | null | undefined, digits = 3): string {
   if (!isNum(x)) return DASH;

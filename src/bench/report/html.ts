@@ -3,6 +3,7 @@
 import type { ResultsFile } from '../results-types.ts';
 import { DASH, fmtBytes, fmtDuration, isNum } from './format.ts';
 import type { DatasetPlots } from './plots.ts';
+import { OUTSIDE, referenceSection } from './reference.ts';
 import type { StudyIndex } from './study.ts';
 import { datasetTables, kernelTable, summaryTable, type Table } from './tables.ts';
 
@@ -10,11 +11,13 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-export function htmlTable(t: Table, level = 3): string {
+/** `flag`: cells with exactly this text are marked (class "flag"). */
+export function htmlTable(t: Table, level = 3, flag?: string): string {
   const th = t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const rows = t.rows.map((r, i) => {
     const cls = t.summaryStart === undefined || i < t.summaryStart ? '' : i === t.summaryStart ? ' class="summary first"' : ' class="summary"';
-    return `<tr${cls}>${r.map((c, j) => (j === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`;
+    const td = (c: string) => (flag !== undefined && c === flag ? `<td class="flag">${escapeHtml(c)}</td>` : `<td>${escapeHtml(c)}</td>`);
+    return `<tr${cls}>${r.map((c, j) => (j === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : td(c))).join('')}</tr>`;
   });
   const note = t.note ? `<p class="note">${escapeHtml(t.note)}</p>` : '';
   return `<h${level}>${escapeHtml(t.title)}</h${level}>${note}\n<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
@@ -86,6 +89,7 @@ th,td{padding:.2rem .55rem;border-bottom:1px solid #e3e3e3;text-align:right;whit
 thead th{border-bottom:2px solid #999}th[scope=row]{text-align:left;font-weight:600}
 tr.summary td,tr.summary th{background:#f5f7fa}tr.first td,tr.first th{border-top:2px solid #999}
 .kv td{text-align:left;white-space:normal}.scroll{overflow-x:auto}.note{color:#555;font-size:.85rem;margin:.2rem 0 .5rem}
+td.flag{color:#a40000;font-weight:600}ul.findings li{margin:.3rem 0}
 figure{margin:1.5rem 0;overflow-x:auto}figcaption{color:#555;font-size:.85rem}pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.8rem}
 `;
 
@@ -97,6 +101,7 @@ export function reportHtml(ix: StudyIndex, plots: Map<string, DatasetPlots>): st
   parts.push(`<div class="kv">${htmlTable(environmentTable(r), 2)}</div>`);
   parts.push('<h2>Summary</h2>');
   for (const ds of ix.datasets()) parts.push(htmlTable(summaryTable(ix, ds), 3));
+  parts.push(referenceHtml(ix));
   let n = 0;
   for (const ds of ix.datasets()) {
     parts.push(`<h2 id="ds-${escapeHtml(ds)}">${escapeHtml(ds)}</h2>`);
@@ -111,16 +116,29 @@ export function reportHtml(ix: StudyIndex, plots: Map<string, DatasetPlots>): st
   const k = kernelTable(r.kernels);
   if (k) parts.push(htmlTable(k, 2));
   parts.push(`<h2>Configuration</h2><pre>${escapeHtml(JSON.stringify(r.config, (_, v) => (typeof v === 'number' && !isNum(v) ? String(v) : v), 2))}</pre>`);
+  return htmlPage(`Optimizer benchmark: ${r.config.preset}`, parts.join('\n'));
+}
+
+/** The section comparing the run with the reference study. */
+export function referenceHtml(ix: StudyIndex): string {
+  const s = referenceSection(ix);
+  const parts = [`<h2 id="reference">${escapeHtml(s.title)}</h2>`, ...s.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`)];
+  if (s.table) parts.push(htmlTable(s.table, 3, OUTSIDE));
+  return parts.join('\n');
+}
+
+/** A self-contained page (inline CSS, no scripts); `body` is HTML, `title` plain text. */
+export function htmlPage(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`Optimizer benchmark: ${r.config.preset}`)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
-${parts.join('\n')}
+${body}
 </body>
 </html>
 `;

@@ -1,12 +1,18 @@
 // Markdown rendering of the report's tables (tables.md and the console summary).
 import type { ResultsFile } from '../results-types.ts';
 import { fmtDuration } from './format.ts';
+import { referenceConsoleTables, referenceSection } from './reference.ts';
 import type { StudyIndex } from './study.ts';
 import { datasetTables, kernelTable, summaryTable, type Table } from './tables.ts';
 
 /** Text in a table cell or heading: pipes, `<` (an HTML tag to a Markdown renderer) and backslashes escaped, one line. */
 export function mdCell(s: string): string {
   return s.replace(/[\\|<]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+/** Text of a paragraph or list item: backslashes and `<` escaped, one line (pipes need no escape outside tables). */
+export function mdText(s: string): string {
+  return s.replace(/[\\<]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 export function mdTable(t: Table, level = 3): string {
@@ -28,7 +34,21 @@ export function summaryMarkdown(ix: StudyIndex): string {
   const r = ix.results;
   const lines = [`Study "${r.config.preset}": ${ix.datasets().length} data set(s), ${trialCount(r)}, wall time ${fmtDuration(r.wallSeconds)}`, ''];
   for (const ds of ix.datasets()) lines.push(mdTable(summaryTable(ix, ds), 3));
+  const ref = referenceConsoleTables(ix);
+  if (ref) {
+    lines.push(mdText(ref.line), '');
+    for (const t of ref.tables) lines.push(mdTable(t, 3));
+  }
   return lines.join('\n');
+}
+
+/** The section comparing the run with the reference study. */
+export function referenceMarkdown(ix: StudyIndex, level = 2): string {
+  const s = referenceSection(ix);
+  const out = [`${'#'.repeat(level)} ${mdCell(s.title)}`, ''];
+  for (const p of s.paragraphs) out.push(mdText(p), '');
+  if (s.table) out.push(mdTable(s.table, level + 1));
+  return out.join('\n');
 }
 
 /** tables.md: the summary, then every data set's tables, then the kernel timings. */
@@ -42,6 +62,7 @@ export function tablesMarkdown(ix: StudyIndex): string {
   ];
   out.push('## Summary', '');
   for (const ds of ix.datasets()) out.push(mdTable(summaryTable(ix, ds), 3));
+  out.push(referenceMarkdown(ix, 2));
   for (const ds of ix.datasets()) {
     out.push(`## ${mdCell(ds)}`, '');
     for (const t of datasetTables(ix, ds)) out.push(mdTable(t, 3));

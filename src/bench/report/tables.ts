@@ -1,7 +1,7 @@
 // The report's tables as plain data (title, header, rows of formatted strings), rendered to
 // Markdown by markdown.ts and to HTML by html.ts.
 import type { ResultsFile, TrialRecord } from '../results-types.ts';
-import { DASH, fmtAcc, fmtInt, fmtSeconds, fmtSig, fmtVar, isNum, plural } from './format.ts';
+import { DASH, fmtAcc, fmtCi, fmtInt, fmtSeconds, fmtSig, fmtVar, isNum, plural } from './format.ts';
 import type { Model, StudyIndex } from './study.ts';
 
 export interface Table {
@@ -46,10 +46,7 @@ export function accuracyTable(ix: StudyIndex, ds: string): Table {
   const models = ix.models(ds);
   const rows = perSeed(ix, ds, models, (t) => (isNum(t.testAccuracy) ? fmtAcc(t.testAccuracy) : t.diverged ? DIVERGED : DASH));
   const spreads = models.map((m) => ix.accuracySpread(ds, m));
-  const ci = models.map((m) => {
-    const c = ix.stats(ds, m)?.robustness.ci95;
-    return c && isNum(c[0]) && isNum(c[1]) ? `[${fmtAcc(c[0])}, ${fmtAcc(c[1])}]` : DASH;
-  });
+  const ci = models.map((m) => fmtCi(ix.stats(ds, m)?.robustness.ci95));
   return {
     title: `Final test accuracy — ${ds}`,
     note: divergedNote(ix, ds),

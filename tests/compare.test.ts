@@ -1,0 +1,314 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CompareError, compareDirs, comparisonMarkdown, compareRuns, findings, loadRun, ranking, writeComparison } from '../src/bench/compare/index.ts';
+import { PRESETS, resolveConfig } from '../src/bench/config.ts';
+import { REFERENCE_ACCURACY, REFERENCE_PROVENANCE, referenceAccuracy } from '../src/bench/reference-study.ts';
+import type { CellStats, RegMode, ResultsFile } from '../src/bench/results-types.ts';
+import { ownErrors, runBench } from './helpers/cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'optbench-compare-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+type Ds = keyof typeof REFERENCE_ACCURACY;
+const DATASETS: Ds[] = ['fashion-mnist', 'mnist'];
+const OPTS = ['sgd', 'adam', 'rmsprop', 'custom'] as const;
+const REGS: RegMode[] = ['default', 'L2', 'dropout'];
+
+/** The corrected study's hand-made means: [default, L2, dropout]. */
+const STUDY: Record<Ds, Record<(typeof OPTS)[number], [number, number, number]>> = {
+  'fashion-mnist': {
+    sgd: [0.88, 0.878, 0.882],
+    adam: [0.886, 0.884, 0.888],
+    rmsprop: [0.87, 0.88, 0.887],
+    custom: [0.8865, 0.883, 0.887],
+  },
+  mnist: {
+    sgd: [0.975, 0.974, 0.976],
+    adam: [0.978, 0.977, 0.979],
+    rmsprop: [0.977, 0.976, 0.978],
+    custom: [0.9783, 0.9768, 0.979],
+  },
+};
+
+function cellStats(dataset: string, optimizer: string, reg: RegMode, mean: number, half: number): CellStats {
+  const summary = { n: 10, mean, std: 0.01, min: mean - 0.02, max: mean + 0.02 };
+  return {
+    dataset, optimizer, reg, trials: 10,
+    speed: { ...summary, mean: 5, samplesPerSecond: 10000, updateMsPerStep: null },
+    robustness: { ...summary, ci95: [mean - half, mean + half] },
+    stability: { perEpochVariance: [0.01], mean: 0.01 },
+    timeToTarget: { target: 0.9, epochs: {} },
+    divergences: 0,
+  };
+}
+
+function resultsFile(preset: 'seed-replica' | 'seed-study', statistics: CellStats[]): ResultsFile {
+  const config = { ...structuredClone(PRESETS[preset]), optimizers: [...new Set(statistics.map((s) => s.optimizer))] };
+  return {
+    schema: 'webgpu-optbench/results@1',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    complete: true,
+    plannedTrials: statistics.length * 10,
+    config: config as unknown as ResultsFile['config'],
+    environment: { backend: 'vulkan', featureLevel: 'core', adapter: 'Test GPU', isCpu: false, timing: 'timestamp-query', node: 'v20', platform: 'linux x64', cpus: '16 x Test', packages: {}, gitCommit: null },
+    mode: { batched: true, trialsAtOnce: 24, peakGpuBytes: 1 },
+    wallSeconds: 100,
+    results: {},
+    statistics,
+    kernels: null,
+    trials: [],
+  };
+}
+
+/** Replica: the reference + 0.002 everywhere (CI ± 0.005), except mnist sgd dropout at 0.970. */
+function replica(): ResultsFile {
+  const stats: CellStats[] = [];
+  for (const ds of DATASETS)
+    for (const o of OPTS)
+      for (const reg of REGS) {
+        const mean = ds === 'mnist' && o === 'sgd' && reg === 'dropout' ? 0.97 : REFERENCE_ACCURACY[ds][o][reg] + 0.002;
+        stats.push(cellStats(ds, o, reg, mean, 0.005));
+      }
+  return resultsFile('seed-replica', stats);
+}
+
+/** Corrected study: the means above (CI ± 0.004; ± 0.01 for mnist custom dropout), plus adamw (not in the reference). */
+function study(): ResultsFile {
+  const stats: CellStats[] = [];
+  for (const ds of DATASETS)
+    for (const o of OPTS)
+      REGS.forEach((reg, i) => stats.push(cellStats(ds, o, reg, STUDY[ds][o][i], ds === 'mnist' && o === 'custom' && reg === 'dropout' ? 0.01 : 0.004)));
+  stats.push(cellStats('mnist', 'adamw', 'default', 0.978, 0.004));
+  return resultsFile('seed-study', stats);
+}
+
+function writeRun(name: string, r: ResultsFile | string): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), typeof r === 'string' ? r : JSON.stringify(r, null, 1));
+  return dir;
+}
+
+const REPLICA_DIR = writeRun('replica-run', replica());
+const STUDY_DIR = writeRun('study-run', study());
+
+/** Markdown table rows (cells unescaped) under the `## title` heading. */
+function mdRows(md: string, title: string): string[][] {
+  const lines = md.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('#') && l.includes(title));
+  expect(start, title).toBeGreaterThanOrEqual(0);
+  const body: string[] = [];
+  for (let i = start + 1; i < lines.length && !lines[i].startsWith('#'); i++) if (lines[i].startsWith('|')) body.push(lines[i]);
+  return body.filter((_, i) => i !== 1).map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\(.)/g, '$1')));
+}
+
+function row(rows: string[][], ds: string, opt: string, reg: string): Record<string, string> {
+  const header = rows[0];
+  const r = rows.find((x) => x[0] === ds && x[1] === opt && x[2] === reg);
+  expect(r, `${ds} ${opt} ${reg}`).toBeDefined();
+  return Object.fromEntries(header.map((h, i) => [h, r![i]]));
+}
+
+describe('reference study data and the seed-replica preset', () => {
+  it('holds the published table and its provenance', () => {
+    expect(REFERENCE_ACCURACY['fashion-mnist'].rmsprop.dropout).toBe(0.314);
+    expect(REFERENCE_ACCURACY.mnist.custom.dropout).toBe(0.971);
+    expect(referenceAccuracy('mnist', 'adamw', 'default')).toBeUndefined();
+    expect(referenceAccuracy('mnist', 'toString', 'default')).toBeUndefined();
+    expect(REFERENCE_PROVENANCE).toMatchObject({ seeds: 10, epochs: 10, secondsPerTrial: [76, 111] });
+    const r = ranking((ds, o, reg) => referenceAccuracy(ds, o, reg) ?? NaN);
+    expect(r).toEqual({ groups: 6, customFirst: 6, rmspropLast: 6, sameOrder: 6 });
+  });
+
+  it('seed-replica resets sgd, adam, rmsprop and uses the tf.keras formulations; seed-study stays corrected', () => {
+    const rep = resolveConfig({ preset: 'seed-replica' });
+    expect(rep.resetStateEveryStep).toEqual(['sgd', 'adam', 'rmsprop']);
+    expect(rep.hyper.adam.keras).toBe(1);
+    expect(rep.hyper.rmsprop.keras).toBe(1);
+    expect(rep.hyper.custom.keras).toBeUndefined();
+    const { preset: _a, resetStateEveryStep: _b, hyper: _c, ...repRest } = rep;
+    const st = resolveConfig({});
+    const { preset: _d, resetStateEveryStep: _e, hyper: _f, ...stRest } = st;
+    expect(repRest).toEqual(stRest);
+    expect(st.preset).toBe('seed-study');
+    expect(st.resetStateEveryStep).toEqual([]);
+    expect(st.hyper.adam.keras).toBeUndefined();
+    expect(PRESETS['seed-study'].hyper.rmsprop.keras).toBeUndefined();
+  });
+});
+
+describe('--compare', () => {
+  it('puts the replica first, whatever the argument order', () => {
+    const a = compareDirs(REPLICA_DIR, STUDY_DIR);
+    const b = compareDirs(STUDY_DIR, REPLICA_DIR);
+    for (const r of [a, b]) {
+      expect(r.comparison.rolesKnown).toBe(true);
+      expect(r.comparison.runs.map((x) => x.label)).toEqual(['seed-replica', 'seed-study']);
+      expect(r.comparison.runs.map((x) => x.role)).toEqual(['replica', 'corrected']);
+      expect(r.comparison.runs[0].dir).toBe(REPLICA_DIR);
+    }
+    expect(comparisonMarkdown(b)).toBe(comparisonMarkdown(a));
+  });
+
+  it('tabulates the reference, each run, the differences and the flags', () => {
+    const md = comparisonMarkdown(compareDirs(STUDY_DIR, REPLICA_DIR));
+    const rows = mdRows(md, 'Mean test accuracy per cell');
+    expect(rows[0]).toEqual([
+      'data set', 'optimizer', 'reg', 'reference',
+      'seed-replica mean [95% CI]', 'seed-replica − reference', 'seed-replica flag',
+      'seed-study mean [95% CI]', 'seed-study − reference', 'seed-study flag',
+      'seed-study − seed-replica',
+    ]);
+    expect(rows).toHaveLength(1 + 24);
+    expect(row(rows, 'fashion-mnist', 'rmsprop', 'dropout')).toEqual({
+      'data set': 'fashion-mnist', optimizer: 'rmsprop', reg: 'dropout', reference: '0.3140',
+      'seed-replica mean [95% CI]': '0.3160 [0.3110, 0.3210]', 'seed-replica − reference': '+0.0020', 'seed-replica flag': 'inside',
+      'seed-study mean [95% CI]': '0.8870 [0.8830, 0.8910]', 'seed-study − reference': '+0.5730', 'seed-study flag': 'outside',
+      'seed-study − seed-replica': '+0.5710',
+    });
+    const sgd = row(rows, 'mnist', 'sgd', 'dropout');
+    expect(sgd['seed-replica mean [95% CI]']).toBe('0.9700 [0.9650, 0.9750]');
+    expect(sgd['seed-replica − reference']).toBe('+0.0130');
+    expect(sgd['seed-replica flag']).toBe('outside');
+    expect(sgd['seed-study − seed-replica']).toBe('+0.0060');
+    const custom = row(rows, 'mnist', 'custom', 'dropout');
+    expect(custom['seed-study flag']).toBe('inside');
+    expect(custom['seed-study − reference']).toBe('+0.0080');
+    // adamw is no reference cell: left out, and said so
+    expect(rows.some((r) => r[1] === 'adamw')).toBe(false);
+    expect(md).toContain('Not in the reference study, so left out: mnist adamw_default.');
+  });
+
+  it('generates the summary from the numbers', () => {
+    const c = compareRuns(loadRun(STUDY_DIR), loadRun(REPLICA_DIR));
+    const f = findings(c);
+    const [rep, cor] = f.runs;
+    expect(rep.ranking).toEqual({ groups: 6, customFirst: 6, rmspropLast: 6, sameOrder: 5 });
+    expect(cor.ranking).toEqual({ groups: 6, customFirst: 3, rmspropLast: 1, sameOrder: 0 });
+    expect([rep.inside, rep.withCi, cor.inside, cor.withCi]).toEqual([23, 24, 1, 24]);
+    expect(f.largest.map((r) => `${r.dataset} ${r.optimizer} ${r.reg}`)).toEqual(['fashion-mnist rmsprop dropout', 'fashion-mnist rmsprop default', 'fashion-mnist rmsprop L2']);
+    expect(cor.customVsAdam.groups).toBe(6);
+    expect(cor.customVsAdam.withinCis).toBe(6);
+    expect(cor.customVsAdam.min).toBeCloseTo(-0.001, 9);
+    expect(cor.customVsAdam.max).toBeCloseTo(0.0005, 9);
+    expect(f.reference.customVsAdam.mean).toBeCloseTo(0.133 / 6, 9);
+
+    const text = f.lines.join('\n');
+    expect(text).toContain('the reference ranks custom first in 6 of 6 and rmsprop last in 6 of 6');
+    expect(text).toContain('seed-replica: custom first in 6 of 6, rmsprop last in 6 of 6, every pair the reference separates in its order in 5 of 6');
+    expect(text).toContain('seed-study: custom first in 3 of 6, rmsprop last in 1 of 6, every pair the reference separates in its order in 0 of 6');
+    expect(text).toContain('"custom first" holds in 3 of 6 cells with correct optimizers (seed-study) and 6 of 6 under the notebook\'s behaviour (seed-replica): it is largely about how the notebook ran the optimizers.');
+    expect(text).toContain('"rmsprop last" holds in 1 of 6 cells');
+    expect(text).toContain('inside the 95% CI of seed-replica in 23 of 24 cells with a CI and of seed-study in 1 of 24 cells with a CI');
+    expect(text).toContain('reproduces the notebook\'s numbers more closely');
+    expect(text).toContain('Largest changes from seed-replica to seed-study: fashion-mnist rmsprop dropout 0.3160 → 0.8870 (+0.5710; reference 0.3140); fashion-mnist rmsprop default 0.7160 → 0.8700 (+0.1540');
+    expect(text).toContain('custom vs adam in seed-study (correct optimizers), cube weight 1.00e-8 (the default): custom − adam from -0.0010 to +0.0005 over 6 data set x reg cells (mean -0.0002), each mean inside the other\'s 95% CI in 6 of 6; in the reference custom − adam averages +0.0222 (from +0.0060 to +0.0400), in seed-replica +0.0222.');
+    expect(text).toContain('shrinks from +0.0222 to -0.0002');
+    // same protocol as the reference: no protocol note
+    expect(text).not.toContain('protocol');
+  });
+
+  it('says so when neither run is a replica, and keeps the given order', () => {
+    const other = writeRun('study-2', study());
+    const c = compareRuns(loadRun(other), loadRun(STUDY_DIR));
+    expect(c.rolesKnown).toBe(false);
+    expect(c.runs.map((r) => r.label)).toEqual(['seed-study (study-2)', 'seed-study (study-run)']);
+    const text = findings(c).lines.join('\n');
+    expect(text).toContain('Neither run resets optimizer state every step');
+    expect(text).toContain('custom vs adam in seed-study (study-2)');
+    expect(text).toContain('custom vs adam in seed-study (study-run)');
+  });
+
+  it('rejects bad run directories with one-line errors', () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty, { recursive: true });
+    expect(() => loadRun(empty)).toThrow(CompareError);
+    expect(() => loadRun(empty)).toThrow(/holds no results\.json/);
+    expect(() => loadRun(join(tmp, 'nowhere'))).toThrow(/does not exist/);
+    expect(() => loadRun(writeRun('bad-json', '{"schema": '))).toThrow(/is not valid JSON/);
+    expect(() => loadRun(writeRun('other-schema', JSON.stringify({ schema: 'something@2', config: {} })))).toThrow(/not a results file of this tool \(schema "something@2"/);
+    expect(() => loadRun(writeRun('array', '[1, 2]'))).toThrow(/not a results file of this tool/);
+    const noStats = { ...replica(), statistics: 'none' };
+    expect(() => loadRun(writeRun('no-stats', JSON.stringify(noStats)))).toThrow(/"statistics" is missing/);
+  });
+
+  it('reads NaN written as null (a cell whose every trial diverged)', () => {
+    const r = replica();
+    const lost = r.statistics.find((s) => s.dataset === 'mnist' && s.optimizer === 'adam' && s.reg === 'L2')!;
+    lost.robustness = { ...lost.robustness, n: 0, mean: NaN, std: NaN, ci95: [NaN, NaN] };
+    const dir = writeRun('with-nan', JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+    const report = compareDirs(dir, STUDY_DIR);
+    const md = comparisonMarkdown(report);
+    expect(md).not.toContain('NaN');
+    const cellRow = row(mdRows(md, 'Mean test accuracy per cell'), 'mnist', 'adam', 'L2');
+    expect(cellRow['seed-replica mean [95% CI]']).toBe('—');
+    expect(cellRow['seed-replica flag']).toBe('—');
+    expect(cellRow['seed-study − seed-replica']).toBe('—');
+    // that group is no longer complete for the replica
+    expect(report.findings.runs[0].ranking.groups).toBe(5);
+  });
+
+  it('writes compare.md and compare.html, escaped and self-contained', () => {
+    const weird = replica();
+    weird.config.preset = 'seed<replica>&"';
+    const dir = writeRun('weird', weird);
+    const out = join(tmp, 'out-weird');
+    const files = writeComparison(out, compareDirs(STUDY_DIR, dir));
+    const html = readFileSync(files.html, 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|\ssrc=/i);
+    expect(html).not.toContain('seed<replica>');
+    expect(html).toContain('seed&lt;replica&gt;&amp;&quot;');
+    expect(html).toContain('<td class="flag">outside</td>');
+    expect(html).toContain('<td>+0.5710</td>');
+    const md = readFileSync(files.markdown, 'utf8');
+    expect(md).toContain('seed\\<replica>&"');
+  });
+});
+
+describe('npm run bench -- --compare', () => {
+  it('writes both files and prints the Markdown', async () => {
+    const out = join(tmp, 'cli-out');
+    const r = await runBench(['--compare', STUDY_DIR, REPLICA_DIR, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(out, 'compare.md'))).toBe(true);
+    expect(existsSync(join(out, 'compare.html'))).toBe(true);
+    expect(r.stdout).toBe(readFileSync(join(out, 'compare.md'), 'utf8'));
+    expect(r.stdout).toContain('| fashion-mnist | rmsprop | dropout | 0.3140 | 0.3160 [0.3110, 0.3210] | +0.0020 | inside | 0.8870 [0.8830, 0.8910] | +0.5730 | outside | +0.5710 |');
+    expect(r.stdout).toContain('- seed-replica (replays the notebook): ');
+    // the output directory must be new or empty
+    const again = await runBench(['--compare', STUDY_DIR, REPLICA_DIR, '--out', out]);
+    expect(again.code).toBe(2);
+    expect(ownErrors(again.stderr)).toEqual([`bench: ${out} is not empty; choose another --out`]);
+  });
+
+  it('exits 2 with one line on a directory without results.json or with invalid JSON', async () => {
+    const empty = join(tmp, 'cli-empty');
+    mkdirSync(empty, { recursive: true });
+    const missing = await runBench(['--compare', empty, REPLICA_DIR, '--out', join(tmp, 'cli-x')]);
+    expect(missing.code).toBe(2);
+    expect(ownErrors(missing.stderr)).toEqual([`bench: ${empty} holds no results.json (not a finished run directory)`]);
+    expect(missing.stdout).toBe('');
+    const bad = writeRun('cli-bad', 'not json');
+    const invalid = await runBench(['--compare', REPLICA_DIR, bad]);
+    expect(invalid.code).toBe(2);
+    const lines = ownErrors(invalid.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^bench: ${join(bad, 'results.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON: `));
+    expect(existsSync(join(tmp, 'cli-x'))).toBe(false);
+  });
+
+  it('takes positionals only with --compare, and exactly two', async () => {
+    const stray = await runBench(['somewhere']);
+    expect(stray.code).toBe(2);
+    expect(ownErrors(stray.stderr)).toEqual(["bench: Unexpected argument 'somewhere'. This command does not take positional arguments (see --help)"]);
+    const one = await runBench(['--compare', REPLICA_DIR]);
+    expect(one.code).toBe(2);
+    expect(ownErrors(one.stderr)).toEqual(['bench: --compare needs exactly two run directories (--compare DIR1 DIR2), got 1']);
+    const flag = await runBench(['--compare', REPLICA_DIR, STUDY_DIR, '--epochs', '3']);
+    expect(flag.code).toBe(2);
+    expect(ownErrors(flag.stderr)).toEqual(['bench: --compare takes only two run directories and --out, not --epochs']);
+  });
+});
