@@ -5,7 +5,8 @@
 //      wasm, cpu; src/bench/peers/tfjs.ts);
 //   2. study throughput in trial-epochs per minute: one by one and batched (T = 12, 120),
 //      on the study's mix of optimizers and regularization modes.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Gpu } from '../kernels/gpu.ts';
 import { tuneMatmul } from '../kernels/matmul-tuner.ts';
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
   const env = environment(gpu);
   gpu.destroy();
   const report = { schema: 'webgpu-optbench/perf@1', createdAt: new Date().toISOString(), environment: env, workload: { model: SIZES, batch: BATCH, dataset: 'fashion-mnist', stepsPerEpoch }, engine, peers, throughput };
+  mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(values.out!, `${JSON.stringify(report, null, 1)}\n`);
   console.log(formatPerf(report));
   log(`wrote ${values.out}`);
