@@ -1,5 +1,6 @@
-// Shared declarations of the matmul family (included before matmul_vec4, matmul_scalar and
-// matmul_shared). C = op(A) * op(B), per trial t (workgroup z), then an optional epilogue.
+// Shared part of the matmul family (included before matmul_vec4, matmul_scalar and
+// matmul_shared, which declare A and B): C = op(A) * op(B), per trial t (workgroup z),
+// then an optional epilogue. The flags below are compile-time constants set per pipeline.
 //
 // Layouts (row-major, contiguous; every operand offset by `*_off + t * *_trial` elements):
 //   FORM_NN: A [M, K], B [K, N]   forward:        Y  = X  * W
@@ -19,10 +20,37 @@ const FORM_NN: u32 = 0u;
 const FORM_TN: u32 = 1u;
 const FORM_NT: u32 = 2u;
 
+const FORM: u32 = 0u;        // matmul_scalar and matmul_shared; matmul_vec4 has an entry point per form
+const HAS_BIAS: bool = false;
+const RELU: bool = false;
+const MASK: bool = false;
+const MASK_SCALE: bool = false;
+const BIAS_GRAD: bool = false;
+
 struct Dims {
   M: u32, N: u32, K: u32, tiles_n: u32,
   a_off: u32, a_trial: u32, b_off: u32, b_trial: u32,
   c_off: u32, c_trial: u32, bias_off: u32, bias_trial: u32,
   mask_off: u32, mask_trial: u32, scale_off: u32, tiles_m: u32,
   scale_trial: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> d: Dims;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read> H: array<f32>;
+@group(0) @binding(6) var<storage, read> scales: array<f32>;
+
+// The epilogue and store of one output element.
+fn epilogue_store(t: u32, r: u32, c: u32, acc: f32) {
+  var v = acc;
+  if (HAS_BIAS) { v += bias[d.bias_off + t * d.bias_trial + c]; }
+  if (RELU) { v = max(v, 0.0); }
+  if (MASK) {
+    var s = 1.0;
+    if (MASK_SCALE) { s = scales[d.scale_off + t * d.scale_trial]; }
+    let h = H[d.mask_off + t * d.mask_trial + r * d.N + c];
+    v = select(0.0, v * s, h > 0.0);
+  }
+  C[d.c_off + t * d.c_trial + r * d.N + c] = v;
 }

@@ -1,25 +1,14 @@
 // Register-tiled matmul with scalar loads: any shape, any alignment. Each invocation
 // computes a TILE_M x TILE_N block. Used where matmul_vec4's alignment rules do not hold
-// (e.g. the 10-class output layer). Includes matmul_common.wgsl and matmul_epilogue.wgsl.
+// (e.g. the 10-class output layer). Includes matmul_common.wgsl.
 // Grid: x = ceil(tiles_m * tiles_n / WG) workgroups, z = trials.
 
 const TILE_M: u32 = 4u;
 const TILE_N: u32 = 4u;
 const WG: u32 = 32u;
-const FORM: u32 = 0u;
-const HAS_BIAS: bool = false;
-const RELU: bool = false;
-const MASK: bool = false;
-const MASK_SCALE: bool = false;
-const BIAS_GRAD: bool = false;
 
-@group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> H: array<f32>;
-@group(0) @binding(6) var<storage, read> scales: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -2,27 +2,16 @@
 // stages a (WG_Y*TILE) x BK block of op(A) and a BK x (WG_X*TILE) block of op(B) in
 // workgroup memory, then each invocation accumulates a TILE x TILE block from it. Loads are
 // coalesced along the contiguous dimension of each operand. Slow on llvmpipe (barriers),
-// fast on real GPUs. Any shape. Includes matmul_common.wgsl and matmul_epilogue.wgsl.
+// fast on real GPUs. Any shape. Includes matmul_common.wgsl.
 // Grid: x = ceil(N / (WG_X*TILE)), y = ceil(M / (WG_Y*TILE)), z = trials.
 
 const WG_X: u32 = 16u;
 const WG_Y: u32 = 16u;
 const TILE: u32 = 4u;
 const BK: u32 = 16u;
-const FORM: u32 = 0u;
-const HAS_BIAS: bool = false;
-const RELU: bool = false;
-const MASK: bool = false;
-const MASK_SCALE: bool = false;
-const BIAS_GRAD: bool = false;
 
-@group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> H: array<f32>;
-@group(0) @binding(6) var<storage, read> scales: array<f32>;
 
 const BM: u32 = WG_Y * TILE;
 const BN: u32 = WG_X * TILE;

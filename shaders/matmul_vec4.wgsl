@@ -2,7 +2,7 @@
 // every invocation is a SIMD lane and each lane-divergent load is costly, so each
 // invocation computes a TILE_M x TILE_N block and loads 4 floats at a time where the layout
 // allows. No workgroup memory, no barriers. One entry point per form (main_nn, main_tn,
-// main_nt). Includes matmul_common.wgsl and matmul_epilogue.wgsl.
+// main_nt). Includes matmul_common.wgsl.
 //
 // Vectorized dimensions (which, with the operand offsets and trial strides of the
 // vectorized operands, must be multiples of 4): NN: N (B read as B[k, c..c+3]; A read one
@@ -13,20 +13,10 @@
 const TILE_M: u32 = 8u;   // rows per invocation (multiple of 4 for main_tn)
 const TILE_N: u32 = 8u;   // columns per invocation (multiple of 4 for main_nn and main_tn)
 const WG: u32 = 32u;
-const HAS_BIAS: bool = false;
-const RELU: bool = false;
-const MASK: bool = false;
-const MASK_SCALE: bool = false;
-const BIAS_GRAD: bool = false;
 
-@group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> A1: array<f32>;
 @group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> H: array<f32>;
-@group(0) @binding(6) var<storage, read> scales: array<f32>;
 
 const TN4: u32 = TILE_N / 4u;
 const TM4: u32 = TILE_M / 4u;

@@ -107,9 +107,9 @@ function kernelFor(gpu: Gpu, v: MatmulVariant, form: MatmulForm, flags: Epilogue
   const name = `matmul_${form.toLowerCase()}`;
   if (v.kind === 'vec4') {
     const { FORM: _form, ...rest } = consts;
-    return gpu.kernel({ name, file, entry: `main_${form.toLowerCase()}`, consts: rest, includes: ['matmul_common', 'matmul_epilogue'] });
+    return gpu.kernel({ name, file, entry: `main_${form.toLowerCase()}`, consts: rest, includes: ['matmul_common'] });
   }
-  return gpu.kernel({ name, file, consts, includes: ['matmul_common', 'matmul_epilogue'] });
+  return gpu.kernel({ name, file, consts, includes: ['matmul_common'] });
 }
 
 /** Chosen implementation per shape, filled by the tuner (per Gpu instance). */

@@ -55,9 +55,8 @@ export function specialize(src: string, consts: Record<string, ConstValue> = {})
   return out;
 }
 
-/** Source of a kernel: its file, specialized, after the files it includes. */
+/** Source of a kernel: the files it includes, then its own file, specialized together (a
+ * constant may be declared in an include). */
 export function kernelSource(file: string, consts?: Record<string, ConstValue>, includes: string[] = []): string {
-  const parts = includes.map(readShader);
-  parts.push(specialize(readShader(file), consts));
-  return parts.join('\n');
+  return specialize([...includes, file].map(readShader).join('\n'), consts);
 }
