@@ -27,6 +27,9 @@ export interface OpenedDevice {
    * collected, Dawn's event pump keeps calling into it and the process crashes (seen here as
    * "futex facility returned an unexpected error code" or SIGSEGV in ProcessEvents). */
   instance: GPU;
+  /** Instances of earlier attempts (a backend without an adapter), kept for the same reason
+   * until the device is destroyed. */
+  retained: GPU[];
   adapter: GPUAdapter;
   device: GPUDevice;
   report: AdapterReport;
@@ -76,6 +79,7 @@ export function backendFromEnv(): BackendName {
 async function tryAdapter(
   backend: BackendName,
   featureLevel: 'core' | 'compatibility',
+  retained: GPU[],
 ): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
   if (backend === 'opengles' || backend === 'opengl') {
     // Dawn's GL backend opens EGL; without a display, Mesa needs the surfaceless platform.
@@ -89,6 +93,7 @@ async function tryAdapter(
   } catch (e) {
     return null;
   }
+  retained.push(instance);
   const adapter = await instance.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
   return adapter ? { instance, adapter } : null;
 }
@@ -120,8 +125,9 @@ export async function openDevice(backend: BackendName = backendFromEnv()): Promi
       : backend === 'opengles' || backend === 'opengl'
         ? [[backend, 'compatibility']]
         : [[backend, 'core']];
+  const retained: GPU[] = [];
   for (const [b, level] of attempts) {
-    const found = await tryAdapter(b, level);
+    const found = await tryAdapter(b, level, retained);
     if (!found) continue;
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
@@ -129,7 +135,7 @@ export async function openDevice(backend: BackendName = backendFromEnv()): Promi
     const requiredFeatures = adapter.features.has('timestamp-query') ? (['timestamp-query'] as GPUFeatureName[]) : [];
     const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' });
     const name = b === 'auto' ? nativeBackendName() : b;
-    return { instance, adapter, device, report: describe(adapter, name, level, device) };
+    return { instance, retained, adapter, device, report: describe(adapter, name, level, device) };
   }
   throw new GpuUnavailableError(
     `no WebGPU adapter found (backend '${backend}'). ${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,
