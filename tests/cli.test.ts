@@ -106,6 +106,16 @@ describe('npm run bench', () => {
     expect(journalTrialIds(out)).toHaveLength(4);
   });
 
+  it('a missing GPU backend is one line naming what to install, exit code 3, nothing written', async () => {
+    const out = join(tmp, 'no-gpu');
+    const r = await runBench(['--preset', 'quick', '--backend', 'metal', '--out', out], env);
+    expect(r.code).toBe(3);
+    const lines = ownErrors(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/no WebGPU adapter found.*apt-get install/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses to resume a run with different settings', async () => {
     const r = await runBench(['--resume', join(tmp, 'uninterrupted'), '--epochs', '3'], env);
     expect(r.code).toBe(2);

@@ -153,6 +153,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   log(`optimizer update per step (1 trial, measured apart): ${[...updateMs].map(([n, ms]) => `${n} ${ms.toFixed(3)} ms`).join(', ')}`);
 
   const progress = createProgress(todo.length * c.epochs, opts.progressStream);
+  const say = (line: string) => progress.log(line);
   const doneEpochs = { n: 0 };
   let interrupted = false;
   let maxGroup = 0;
@@ -160,8 +161,8 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
     for (const dataset of c.datasets) {
       const mine = todo.filter((p) => p.dataset === dataset);
       if (mine.length === 0) continue;
-      const ds = await loadDataset(dataset, { dataDir: c.dataDir ?? undefined, log });
-      log(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
+      const ds = await loadDataset(dataset, { dataDir: c.dataDir ?? undefined, log: say });
+      say(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
       const data = uploadDataset(gpu, ds);
       try {
         const T = groupSize(gpu, c, mine.length);
@@ -170,7 +171,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
         const t0 = performance.now();
         const tuned = await tuneMatmul(gpu, mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
         const fresh = tuned.filter((t) => !t.fromCache).length;
-        if (fresh) log(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);
+        if (fresh) say(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);
         for (let i = 0; i < mine.length; i += T) {
           const chunk = mine.slice(i, i + T);
           const label = chunk.length === 1 ? `${plan.indexOf(chunk[0]) + 1}/${plan.length}` : `${plan.indexOf(chunk[0]) + 1}-${plan.indexOf(chunk[chunk.length - 1]) + 1}/${plan.length}`;
