@@ -90,6 +90,31 @@ describe('npm run bench', () => {
     }
   });
 
+  it('a killed batched group continues from its last epoch checkpoint, bit for bit', async () => {
+    const BATCHED = [...SMALL.slice(0, SMALL.indexOf('--epochs')), '--epochs', '3', '--trials-at-once', '4'];
+    const cpEnv = { ...env, OPTBENCH_CHECKPOINT_SECONDS: '0' };
+    const ref = join(tmp, 'batched-uninterrupted');
+    const full = await runBench([...BATCHED, '--out', ref], cpEnv);
+    expect(full.code, full.stderr).toBe(0);
+    expect(existsSync(join(ref, 'checkpoint.json'))).toBe(false); // removed once the group is journaled
+    const out = join(tmp, 'batched-killed');
+    const { child, done } = startBench([...BATCHED, '--out', out], cpEnv);
+    await waitFor(() => existsSync(join(out, 'checkpoint.json')), 240_000);
+    child.kill('SIGKILL');
+    await done;
+    expect(journalTrialIds(out)).toHaveLength(0);
+    const r = await runBench(['--resume', out], cpEnv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/continuing from the checkpoint after epoch [12]/);
+    expect(journalTrialIds(out)).toHaveLength(4);
+    const a = JSON.parse(readFileSync(join(ref, 'results.json'), 'utf8')) as ResultsFile;
+    const b = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    for (const k of ['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy'] as const) {
+      expect(b.trials.map((t) => t.epochs.map((e) => e[k]))).toEqual(a.trials.map((t) => t.epochs.map((e) => e[k])));
+    }
+    expect(b.trials.map((t) => t.testAccuracy)).toEqual(a.trials.map((t) => t.testAccuracy));
+  });
+
   it('Ctrl-C stops cleanly after saving what finished, and --resume completes the run', async () => {
     const out = join(tmp, 'interrupted');
     const { child, done } = startBench([...SMALL, '--out', out], env);

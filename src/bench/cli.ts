@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { GpuUnavailableError } from '../kernels/errors.ts';
+import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../kernels/errors.ts';
 import { Gpu } from '../kernels/gpu.ts';
 import { listOptimizers } from '../optim/registry.ts';
 import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from './compare/index.ts';
@@ -147,6 +147,9 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof DataError) fail(e.message.split('\n').join(' | '), 2);
     if (e instanceof ConfigError) fail(e.message);
+    if (e instanceof GpuDeviceLostError || e instanceof GpuValidationError || e instanceof ShaderCompileError) {
+      fail(`${e.message.split('\n')[0]}; finished trials are saved in ${out}: continue with npm run bench -- --resume ${out}`, 1);
+    }
     throw e;
   } finally {
     gpu.destroy();

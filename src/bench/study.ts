@@ -15,7 +15,8 @@ import { loadDataset, type DatasetName } from './data/datasets.ts';
 import { environment } from './environment.ts';
 import { toJson, writeFileAtomic } from './files.ts';
 import { releaseDataset, uploadDataset, type GpuDataset } from './gpu-data.ts';
-import { Journal } from './journal.ts';
+import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { fingerprint, Journal } from './journal.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { consoleSummary, writeReport } from './report/index.ts';
 import type { CellLists, RegMode, ResultsFile, TrialRecord } from './results-types.ts';
@@ -98,13 +99,32 @@ function trialRecord(p: TrialPlan, c: StudyConfig, groupSizeN: number, updateMs:
   };
 }
 
+/** Seconds between epoch checkpoints of a group (OPTBENCH_CHECKPOINT_SECONDS, default 30):
+ * a checkpoint reads back every parameter and optimizer state of the group. */
+function checkpointInterval(): number {
+  const v = Number(process.env.OPTBENCH_CHECKPOINT_SECONDS ?? 30);
+  return Number.isFinite(v) && v >= 0 ? v : 30;
+}
+
 async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: TrialPlan[], updateMs: Map<string, number>, opts: RunOptions, progress: Progress, doneEpochs: { n: number }, label: string): Promise<TrialRecord[]> {
   const group = new TrainingGroup(gpu, data, { sizes: c.sizes, batch: c.batch, trainCount: trainCount(c), validationCount: c.validation, init: c.init, evalBatch: EVAL_BATCH }, plans.map((p) => ({ seed: p.seed, optimizer: p.opt, dropout: p.dropout })));
   try {
     await group.ready();
     const T = plans.length;
-    const records = plans.map((p) => trialRecord(p, c, T, updateMs.get(p.optimizer) ?? null));
-    for (let epoch = 0; epoch < c.epochs; epoch++) {
+    const ids = plans.map((p) => p.id);
+    const fp = fingerprint(c);
+    let records = plans.map((p) => trialRecord(p, c, T, updateMs.get(p.optimizer) ?? null));
+    let first = 0;
+    const saved = readCheckpoint(opts.outDir, fp, ids);
+    if (saved) {
+      group.restore(saved.snapshot);
+      records = saved.records;
+      first = saved.epochsDone;
+      doneEpochs.n += first * T;
+      progress.log(`trials ${label}: continuing from the checkpoint after epoch ${first}`);
+    }
+    let lastCheckpoint = performance.now();
+    for (let epoch = first; epoch < c.epochs; epoch++) {
       const t0 = performance.now();
       const res = await group.trainEpoch(epoch, opts.stop);
       const seconds = (performance.now() - t0) / 1000 / T;
@@ -115,6 +135,10 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
       doneEpochs.n += T;
       const finite = res.map((r) => r.trainLoss).filter(Number.isFinite);
       progress.update(doneEpochs.n, { trials: label, epoch: `${epoch + 1}/${c.epochs}`, loss: finite.length ? finite.reduce((a, b) => a + b) / finite.length : NaN });
+      if (epoch + 1 < c.epochs && (performance.now() - lastCheckpoint) / 1000 >= checkpointInterval()) {
+        writeCheckpoint(opts.outDir, fp, ids, epoch + 1, records, await group.snapshot());
+        lastCheckpoint = performance.now();
+      }
     }
     const t0 = performance.now();
     const test = await group.evaluate(data.test);
@@ -177,6 +201,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
           const label = chunk.length === 1 ? `${plan.indexOf(chunk[0]) + 1}/${plan.length}` : `${plan.indexOf(chunk[0]) + 1}-${plan.indexOf(chunk[chunk.length - 1]) + 1}/${plan.length}`;
           const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
           journal.append(records);
+          clearCheckpoint(outDir);
           for (const r of records) progress.trialDone(line(r));
         }
       } finally {

@@ -51,6 +51,13 @@ export interface EpochResult {
   diverged: boolean;
 }
 
+export interface GroupSnapshot {
+  step: number;
+  divergedAt: Array<number | null>;
+  params: Float32Array;
+  state: Float32Array[];
+}
+
 /** Training was asked to stop (Ctrl-C) between two steps. */
 export class StoppedError extends Error {
   override name = 'StoppedError';
@@ -105,6 +112,25 @@ export class TrainingGroup {
   /** Epoch (0-based) in which each trial diverged, or null. */
   get divergence(): ReadonlyArray<number | null> {
     return this.divergedAt;
+  }
+
+  /** Everything the group's future depends on after an epoch: parameters, optimizer state,
+   * step count and divergence (shuffles and dropout masks follow from seeds, epochs and
+   * steps). Restoring it continues training exactly, bit for bit. */
+  async snapshot(): Promise<GroupSnapshot> {
+    const params = await this.gpu.readF32(this.model.arena.params, 0, this.model.arena.perTrial * this.trials);
+    return { step: this.step, divergedAt: [...this.divergedAt], params, state: await this.optimizers.saveState() };
+  }
+
+  restore(s: GroupSnapshot): void {
+    if (s.params.length !== this.model.arena.perTrial * this.trials || s.divergedAt.length !== this.trials) throw new RangeError('snapshot does not fit this group');
+    this.gpu.write(this.model.arena.params, s.params);
+    this.optimizers.loadState(s.state);
+    this.step = s.step;
+    s.divergedAt.forEach((e, t) => {
+      this.divergedAt[t] = e;
+      if (e !== null) this.optimizers.freeze(t);
+    });
   }
 
   /** Draws every trial's shuffle of the training samples for `epoch` and zeroes the

@@ -148,6 +148,26 @@ export class Optimizers {
     return !w.group.active[w.pos];
   }
 
+  /** Every state buffer, read back in a fixed order (group, then slot): for checkpoints. */
+  async saveState(): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const g of this.groups) for (const b of g.slotBufs) out.push(await this.gpu.readF32(b, 0, this.arena.perTrial * g.trials.length));
+    return out;
+  }
+
+  /** Writes back what saveState() returned (same trials, same optimizers). */
+  loadState(state: Float32Array[]): void {
+    let k = 0;
+    for (const g of this.groups) {
+      for (const b of g.slotBufs) {
+        const v = state[k++];
+        if (!v || v.length !== this.arena.perTrial * g.trials.length) throw new RangeError('optimizer state does not fit these trials');
+        this.gpu.write(b, v);
+      }
+    }
+    if (k !== state.length) throw new RangeError('optimizer state does not fit these trials');
+  }
+
   /** The state slots of one trial, read back (tests). */
   async readState(trial: number): Promise<Record<string, Float32Array>> {
     const { group, pos } = this.where[trial];
