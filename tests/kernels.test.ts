@@ -4,7 +4,7 @@ import { dropout, dropoutParams } from '../src/kernels/dropout.ts';
 import { axpy, fill, relu, reluBackward, scale } from '../src/kernels/elementwise.ts';
 import { gatherImages, gatherLabels, packBytes } from '../src/kernels/gather.ts';
 import { colsumRef, dropoutRef, gatherImagesRef, softmaxCeRef } from '../src/kernels/reference.ts';
-import { hash4, permutation, unitF32 } from '../src/kernels/rng.ts';
+import { permutation } from '../src/kernels/rng.ts';
 import { softmaxCrossEntropy, STATS_WORDS } from '../src/kernels/softmax-ce.ts';
 import { useGpu } from './helpers/gpu.ts';
 import { concat, randomF32, randomU32 } from './helpers/random.ts';
@@ -20,8 +20,7 @@ describe('element-wise kernels', () => {
       const x = randomF32(n * T, 1), y = randomF32(n * T, 2), z = randomF32(n * T, 3);
       const X = g.upload(x, 'x'), Z = g.upload(z, 'z');
       const Y = g.upload(y, 'y');
-      const op = (o: number) => ({ buf: X, offset: 0, trialStride: n, ...(o ? {} : {}) });
-      axpy(g, 0.5, op(0), { buf: Y, trialStride: n }, n, T);
+      axpy(g, 0.5, { buf: X, trialStride: n }, { buf: Y, trialStride: n }, n, T);
       const ax = await g.readF32(Y);
       for (let i = 0; i < n * T; i++) expect(ax[i]).toBe(Math.fround(Math.fround(0.5 * x[i]) + y[i]));
       scale(g, { buf: Y, trialStride: n }, n, T, -2);
@@ -143,7 +142,7 @@ describe('counter-based generator and dropout', () => {
     dropout(g, { buf: X, trialStride: n }, n, T, { buf: P, trialStride: 4 }, 16);
     const y = await g.readF32(X);
     for (let t = 0; t < T; t++) {
-      const ref = dropoutRef(x.subarray(t * n, (t + 1) * n), seeds[t], keeps[t], 17, 16, hash4, unitF32);
+      const ref = dropoutRef(x.subarray(t * n, (t + 1) * n), seeds[t], keeps[t], 17, 16);
       let kept = 0;
       for (let i = 0; i < n; i++) {
         expect(Math.abs(y[t * n + i] - ref[i])).toBeLessThanOrEqual(4 * U * Math.abs(ref[i]));

@@ -1,6 +1,7 @@
 // Plain TypeScript references of the kernels, computed in float64. Tests compare the GPU
 // against these; nothing in the engine calls them.
 import type { MatmulForm } from './matmul.ts';
+import { hash4, unitF32 } from './rng.ts';
 
 export interface MatmulRefArgs {
   form: MatmulForm;
@@ -85,9 +86,9 @@ export function gatherImagesRef(data: Uint8Array, idx: ArrayLike<number>, featur
 }
 
 /** Inverted dropout as shaders/dropout.wgsl draws it. */
-export function dropoutRef(x: Float32Array, seed: number, keep: number, step: number, stream: number, hash: (a: number, b: number, c: number, d: number) => number, unit: (h: number) => number): Float32Array {
+export function dropoutRef(x: Float32Array, seed: number, keep: number, step: number, stream: number): Float32Array {
   const k = Math.fround(keep);
   if (k >= 1) return x.slice();
   const inv = Math.fround(1 / k);
-  return x.map((v, i) => (unit(hash(seed, stream, step, i)) < k ? Math.fround(v * inv) : 0));
+  return x.map((v, i) => (unitF32(hash4(seed, stream, step, i)) < k ? Math.fround(v * inv) : 0));
 }

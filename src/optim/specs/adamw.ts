@@ -1,4 +1,8 @@
 import type { OptimizerSpec } from '../spec.ts';
+import { adam } from './adam.ts';
+
+// Adam's moments and their bias corrections (its paper form: no `keras` switch here).
+const { keras: _keras, ...adamHyper } = adam.hyper;
 
 /** AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, as PyTorch does it:
  *   p -= lr * (m^ / (sqrt(v^) + eps) + weight_decay * p)
@@ -8,13 +12,10 @@ export const adamw: OptimizerSpec = {
   description: 'AdamW: Adam with decoupled weight decay (PyTorch form)',
   slots: [{ name: 'm' }, { name: 'v' }],
   hyper: {
-    lr: { default: 1e-3, min: 0, max: 10, minExclusive: true, doc: 'learning rate' },
-    beta1: { default: 0.9, min: 0, max: 1, maxExclusive: true, doc: 'first-moment decay' },
-    beta2: { default: 0.999, min: 0, max: 1, maxExclusive: true, doc: 'second-moment decay' },
-    eps: { default: 1e-8, min: 0, max: 1, minExclusive: true, doc: 'denominator offset' },
+    ...adamHyper,
     weight_decay: { default: 0.01, min: 0, max: 1, doc: 'decoupled weight decay' },
   },
-  perStep: (h, t) => ({ bc1: 1 - h.beta1 ** t, bc2: 1 - h.beta2 ** t }),
+  perStep: adam.perStep,
   wgsl: `
     m = beta1 * m + (1.0 - beta1) * g;
     v = beta2 * v + (1.0 - beta2) * g * g;
