@@ -4,9 +4,6 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
-/** Temporary files are named `.<name>.<pid>.<random>.tmp`. */
-export const TEMP_PATTERN = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
-
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
