@@ -233,7 +233,7 @@ describe('report', () => {
     expect(cell(tt, 'update ms/step', 'my<opt_L2')).toBe('—');
 
     const kernels = mdTable(md, 'Per-kernel GPU time');
-    expect(kernels.header).toEqual(['kernel', 'calls', 'total ms', 'mean µs', 'share %']);
+    expect(kernels.header).toEqual(['kernel', 'calls', 'total ms', 'mean µs', 'share %', 'first calls ms']);
     expect(cell(kernels, 'matmul<4x8>', 'share %')).toBe('75.0');
 
     expect(mdTable(md, 'Final test accuracy — fashion-mnist').header).toEqual(['seed', ...MODELS]);

@@ -92,6 +92,8 @@ export interface KernelRow {
   totalMs: number;
   meanUs: number;
   share: number;
+  /** Each pipeline's first call (driver compilation), kept out of the other columns. */
+  firstCallsMs?: number;
 }
 
 /** results.json */

@@ -1,6 +1,6 @@
-// Reuses GPU buffers by size class and usage. A released buffer becomes reusable only after
-// the next submit, so work already recorded against it keeps its contents. Counters let
-// tests check for leaks and let reports give peak memory.
+// Reuses GPU buffers by size class and usage. A released buffer becomes reusable only when
+// the runtime says so (recycle(): after the next submit, so work already recorded against
+// it keeps its contents). Counters let tests check for leaks and reports give peak memory.
 
 let nextBufferId = 1;
 
@@ -61,13 +61,14 @@ export class BufferPool {
     return new GBuf(buffer, bytes, usage, label);
   }
 
-  /** Returns a buffer; it is handed out again only after the next submit. */
+  /** Returns a buffer; it is handed out again only after the next recycle(). */
   release(buf: GBuf): void {
     this.pendingFree.push(buf);
   }
 
-  /** Called by the runtime after each submit. */
-  afterSubmit(): void {
+  /** Makes released buffers reusable: called by the runtime once no queued write can
+   * overtake the work recorded against them (after a submit). */
+  recycle(): void {
     for (const b of this.pendingFree) {
       const cls = b.buffer.size;
       const key = `${b.usage}:${cls}`;

@@ -185,7 +185,12 @@ export class Gpu {
   }
 
   release(buf: GBuf | null | undefined): void {
-    if (buf) this.pool.release(buf);
+    if (!buf) return;
+    this.pool.release(buf);
+    // While profiling, every command (buffer writes included) waits in one ordered list
+    // until sync(), so a released buffer can serve the next commands at once; waiting for a
+    // submit would allocate new buffers for every step until then.
+    if (this.profile) this.pool.recycle();
   }
 
   /** Writes bytes into a buffer, ordered after every command recorded so far. */
@@ -259,8 +264,10 @@ export class Gpu {
       const padded = new Uint8Array(Math.ceil(Math.max(16, bytes.byteLength) / 16) * 16);
       padded.set(bytes);
       u = this.pool.acquire(padded.byteLength, UNIFORM, 'uniforms');
-      // A direct write is safe: this buffer is new to every recorded command.
-      this.device.queue.writeBuffer(u.buffer, 0, padded);
+      // Not yet submitted work never reads a buffer fresh from the pool, so the write may
+      // skip the queue, except while profiling, when the pool recycles at once.
+      if (this.profile) this.commands.push({ kind: 'write', dst: u.buffer, offset: 0, data: padded });
+      else this.device.queue.writeBuffer(u.buffer, 0, padded);
       this.uniformBuffers.set(key, u);
     }
     return u;
@@ -312,7 +319,7 @@ export class Gpu {
     });
     check.catch(() => {});
     this.pendingChecks.push(check);
-    this.pool.afterSubmit();
+    this.pool.recycle();
   }
 
   /** Runs recorded commands one dispatch at a time and attributes the time to kernels. */
@@ -340,7 +347,7 @@ export class Gpu {
       const t0 = process.hrtime.bigint();
       this.submitChecked(encoder);
       await this.device.queue.onSubmittedWorkDone();
-      if (c.kind === 'dispatch') profile.add(c.kernel.name, Number(process.hrtime.bigint() - t0));
+      if (c.kind === 'dispatch') this.attribute(profile, c.kernel, Number(process.hrtime.bigint() - t0));
     }
   }
 
@@ -348,11 +355,11 @@ export class Gpu {
     const CHUNK = 1024;
     let i = 0;
     while (i < cmds.length) {
-      const names: string[] = [];
+      const kernels: Kernel[] = [];
       const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 * CHUNK });
       const encoder = this.device.createCommandEncoder();
       let encoderHasWork = false;
-      for (; i < cmds.length && names.length < CHUNK; i++) {
+      for (; i < cmds.length && kernels.length < CHUNK; i++) {
         const c = cmds[i];
         if (c.kind === 'write') {
           if (encoderHasWork) break; // submit what precedes the write first
@@ -364,31 +371,42 @@ export class Gpu {
           encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
           continue;
         }
-        const q = 2 * names.length;
+        const q = 2 * kernels.length;
         const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
         pass.setPipeline(c.kernel.pipeline);
         pass.setBindGroup(0, c.bindGroup);
         pass.dispatchWorkgroups(c.wg[0], c.wg[1], c.wg[2]);
         pass.end();
-        names.push(c.kernel.name);
+        kernels.push(c.kernel);
       }
-      const bytes = Math.max(16, names.length * 16);
+      const bytes = Math.max(16, kernels.length * 16);
       const resolve = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
       const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      if (names.length) {
-        encoder.resolveQuerySet(querySet, 0, 2 * names.length, resolve, 0);
-        encoder.copyBufferToBuffer(resolve, 0, staging, 0, names.length * 16);
+      if (kernels.length) {
+        encoder.resolveQuerySet(querySet, 0, 2 * kernels.length, resolve, 0);
+        encoder.copyBufferToBuffer(resolve, 0, staging, 0, kernels.length * 16);
       }
       this.submitChecked(encoder);
-      if (names.length) {
+      if (kernels.length) {
         await staging.mapAsync(GPUMapMode.READ);
-        const ts = new BigInt64Array(staging.getMappedRange().slice(0, names.length * 16));
+        const ts = new BigInt64Array(staging.getMappedRange().slice(0, kernels.length * 16));
         staging.unmap();
-        names.forEach((n, j) => profile.add(n, Math.max(0, Number(ts[2 * j + 1] - ts[2 * j]))));
+        kernels.forEach((k, j) => this.attribute(profile, k, Math.max(0, Number(ts[2 * j + 1] - ts[2 * j]))));
       }
       staging.destroy();
       resolve.destroy();
       querySet.destroy();
+    }
+  }
+
+  private timedPipelines = new WeakSet<Kernel>();
+
+  /** Adds a dispatch's time to its kernel; a pipeline's first call (driver compilation) apart. */
+  private attribute(profile: KernelProfile, kernel: Kernel, ns: number): void {
+    if (this.timedPipelines.has(kernel)) profile.add(kernel.name, ns);
+    else {
+      this.timedPipelines.add(kernel);
+      profile.addFirstCall(kernel.name, ns);
     }
   }
 
