@@ -1,14 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../src/bench/results-types.ts';
 import { ownErrors, runBench, startBench } from './helpers/cli.ts';
+import { useTempDirs } from './helpers/temp.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'optbench-cli-'));
+const tmp = useTempDirs('cli')();
 // One tuning cache for the file's runs: the first run measures, the rest reuse it.
 const env = { XDG_CACHE_HOME: join(tmp, 'cache') };
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // A small study: 2 optimizers x 1 mode x 2 seeds, 2 epochs of 2000 images, one trial at a time.
 const SMALL = ['--preset', 'quick', '--optimizers', 'sgd,adam', '--regs', 'default', '--seed-count', '2', '--train-samples', '2000', '--validation', '500', '--epochs', '2', '--trials-at-once', '1'];

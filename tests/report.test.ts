@@ -1,17 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { consoleSummary, writeReport } from '../src/bench/report/index.ts';
 import type { CellLists, CellStats, EpochRecord, RegMode, ResultsFile, TrialRecord } from '../src/bench/results-types.ts';
+import { useTempDirs } from './helpers/temp.ts';
 
-const temps: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'optbench-report-'));
-  temps.push(d);
-  return d;
-}
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('report');
 
 const DATASETS = ['mnist', 'fashion-mnist'];
 const OPTIMIZERS = ['sgd', 'my<opt'];

@@ -36,7 +36,9 @@ if (!(BACKENDS as readonly string[]).includes(values.backend!)) {
 
 const gpu = await Gpu.open({ backend: values.backend as BackendName });
 console.log(`adapter: ${gpu.describe()}`);
-console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${10} calls per submit`);
+// Ten calls per submit, as kernels run inside a training step (see timeGpu).
+const PER_SUBMIT = 10;
+console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${PER_SUBMIT} calls per submit`);
 
 const mmShapes = mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: false }).map(({ label, shape }) => ({ label, s: shape }));
 if (!values['no-tune']) {
@@ -57,8 +59,6 @@ interface Row {
 }
 const rows: Row[] = [];
 
-// Ten calls per submit, as kernels run inside a training step (see timeGpu).
-const PER_SUBMIT = 10;
 async function bench(kernel: string, shape: string, variant: string, flops: number | null, bytes: number, record: () => void): Promise<void> {
   const first = await timeGpu(gpu, record, PER_SUBMIT, 1, PER_SUBMIT);
   const t = await timeGpu(gpu, record, Math.ceil(repsFor(first.medianMs) / PER_SUBMIT) * PER_SUBMIT, 5, PER_SUBMIT);
