@@ -43,6 +43,16 @@ export interface EvalResult {
   nonFinite: number;
 }
 
+/** Mean loss, accuracy and non-finite count per trial from a softmax_ce statistics buffer
+ * (STATS_WORDS words a trial: loss sum, correct, rows, non-finite logits). */
+async function readStats(gpu: Gpu, buf: GBuf, trials: number): Promise<EvalResult[]> {
+  const r = await gpu.readF32(buf, 0, trials * STATS_WORDS);
+  return Array.from({ length: trials }, (_, t) => {
+    const [loss, correct, rows, nonFinite] = r.subarray(t * STATS_WORDS, (t + 1) * STATS_WORDS);
+    return { loss: loss / rows, accuracy: correct / rows, nonFinite };
+  });
+}
+
 export interface EpochResult {
   trainLoss: number;
   trainAccuracy: number;
@@ -181,11 +191,11 @@ export class TrainingGroup {
       }
       this.trainStep(start);
     }
-    const s = await gpu.readF32(this.stats, 0, trials * STATS_WORDS);
+    const train = await readStats(gpu, this.stats, trials);
     const validation = this.config.validationCount > 0 ? await this.evaluate(this.data.train, trainCount, this.config.validationCount) : null;
     return Array.from({ length: trials }, (_, t) => {
-      const loss = s[t * 4] / s[t * 4 + 2];
-      const bad = s[t * 4 + 3] > 0 || !Number.isFinite(loss) || (validation !== null && (validation[t].nonFinite > 0 || !Number.isFinite(validation[t].loss)));
+      const loss = train[t].loss;
+      const bad = train[t].nonFinite > 0 || !Number.isFinite(loss) || (validation !== null && (validation[t].nonFinite > 0 || !Number.isFinite(validation[t].loss)));
       if (bad && this.divergedAt[t] === null) {
         this.divergedAt[t] = epoch;
         this.optimizers.freeze(t);
@@ -193,7 +203,7 @@ export class TrainingGroup {
       const diverged = this.divergedAt[t] !== null;
       return {
         trainLoss: diverged ? NaN : loss,
-        trainAccuracy: diverged ? NaN : s[t * 4 + 1] / s[t * 4 + 2],
+        trainAccuracy: diverged ? NaN : train[t].accuracy,
         validation: validation ? (diverged ? { loss: NaN, accuracy: NaN, nonFinite: validation[t].nonFinite } : validation[t]) : null,
         diverged,
       };
@@ -220,9 +230,9 @@ export class TrainingGroup {
       scope.release();
       gpu.flush();
     }
-    const r = await gpu.readF32(stats, 0, trials * STATS_WORDS);
+    const results = await readStats(gpu, stats, trials);
     gpu.release(stats);
-    return Array.from({ length: trials }, (_, t) => ({ loss: r[t * 4] / r[t * 4 + 2], accuracy: r[t * 4 + 1] / r[t * 4 + 2], nonFinite: r[t * 4 + 3] }));
+    return results;
   }
 
   destroy(): void {
