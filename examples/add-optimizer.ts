@@ -2,8 +2,8 @@
 // Lion (Chen et al. 2023): c = b1 m + (1-b1) g; p -= lr (sign(c) + wd p); m = b2 m + (1-b2) g.
 // Run: npx tsx examples/add-optimizer.ts
 import { loadDataset } from '../src/bench/data/datasets.ts';
-import { uploadDataset } from '../src/bench/gpu-data.ts';
-import { TrainingGroup } from '../src/bench/trainer.ts';
+import { uploadDataset } from '../src/bench/data/gpu-data.ts';
+import { TrainingGroup } from '../src/bench/study/trainer.ts';
 import { Gpu } from '../src/kernels/gpu.ts';
 import { registerOptimizer } from '../src/optim/registry.ts';
 

@@ -1,8 +1,8 @@
 // Train the study's MLP from code: one epoch of Adam on 10,000 MNIST images, then the test
 // accuracy. Run: npx tsx examples/train-mlp.ts
 import { loadDataset } from '../src/bench/data/datasets.ts';
-import { uploadDataset } from '../src/bench/gpu-data.ts';
-import { TrainingGroup } from '../src/bench/trainer.ts';
+import { uploadDataset } from '../src/bench/data/gpu-data.ts';
+import { TrainingGroup } from '../src/bench/study/trainer.ts';
 import { Gpu } from '../src/kernels/gpu.ts';
 
 const gpu = await Gpu.open(); // native GPU if there is one, else llvmpipe

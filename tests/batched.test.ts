@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/bench/data/datasets.ts';
-import { uploadDataset } from '../src/bench/gpu-data.ts';
-import { TrainingGroup, type EpochResult, type TrialSetup } from '../src/bench/trainer.ts';
+import { uploadDataset } from '../src/bench/data/gpu-data.ts';
+import { TrainingGroup, type EpochResult, type TrialSetup } from '../src/bench/study/trainer.ts';
 import { registerOptimizer } from '../src/optim/registry.ts';
 import { useGpu } from './helpers/gpu.ts';
 

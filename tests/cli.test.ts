@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ResultsFile } from '../src/bench/results-types.ts';
+import type { ResultsFile } from '../src/bench/results/types.ts';
 import { ownErrors, runBench, startBench } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompareError, compareDirs, comparisonMarkdown, compareRuns, findings, loadRun, ranking, writeComparison } from '../src/bench/compare/index.ts';
-import { PRESETS, resolveConfig } from '../src/bench/config.ts';
-import { REFERENCE_ACCURACY, REFERENCE_PROVENANCE, referenceAccuracy } from '../src/bench/reference-study.ts';
-import type { CellStats, RegMode, ResultsFile } from '../src/bench/results-types.ts';
+import { PRESETS, resolveConfig } from '../src/bench/study/config.ts';
+import { REFERENCE_ACCURACY, REFERENCE_PROVENANCE, referenceAccuracy } from '../src/bench/results/reference-study.ts';
+import type { CellStats, RegMode, ResultsFile } from '../src/bench/results/types.ts';
 import { ownErrors, runBench } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PRESETS } from '../src/bench/config.ts';
+import { PRESETS } from '../src/bench/study/config.ts';
 import { loadDataset } from '../src/bench/data/datasets.ts';
-import { uploadDataset } from '../src/bench/gpu-data.ts';
-import { TrainingGroup, type TrialSetup } from '../src/bench/trainer.ts';
+import { uploadDataset } from '../src/bench/data/gpu-data.ts';
+import { TrainingGroup, type TrialSetup } from '../src/bench/study/trainer.ts';
 import { getOptimizer } from '../src/optim/registry.ts';
 import { perStepValues, resolveHyper } from '../src/optim/spec.ts';
 import { useGpu } from './helpers/gpu.ts';

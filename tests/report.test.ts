@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { consoleSummary, writeReport } from '../src/bench/report/index.ts';
-import type { CellLists, CellStats, EpochRecord, RegMode, ResultsFile, TrialRecord } from '../src/bench/results-types.ts';
+import type { CellLists, CellStats, EpochRecord, RegMode, ResultsFile, TrialRecord } from '../src/bench/results/types.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
 const tempDir = useTempDirs('report');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cellLists, cellStats, ci95, epochsToTarget, stability, summarize } from '../src/bench/stats.ts';
-import type { TrialRecord } from '../src/bench/results-types.ts';
+import { cellLists, cellStats, ci95, epochsToTarget, stability, summarize } from '../src/bench/results/stats.ts';
+import type { TrialRecord } from '../src/bench/results/types.ts';
 
 function trial(seed: number, acc: number, seconds: number, losses: number[], val: number[], diverged = false): TrialRecord {
   return {

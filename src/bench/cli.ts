@@ -8,10 +8,10 @@ import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderComp
 import { Gpu } from '../kernels/gpu.ts';
 import { listOptimizers } from '../optim/registry.ts';
 import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from './compare/index.ts';
-import { ConfigError, PRESETS, resolveConfig, type Flags } from './config.ts';
+import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
 import { DataError } from './data/errors.ts';
-import { JOURNAL, Journal } from './journal.ts';
-import { consoleSummary, runStudy } from './study.ts';
+import { JOURNAL, Journal } from './study/journal.ts';
+import { consoleSummary, runStudy } from './study/study.ts';
 
 const USAGE = `usage: npm run bench -- [options]
   --preset NAME              ${Object.keys(PRESETS).join(' | ')} (default seed-study: the reference study)

@@ -2,7 +2,7 @@
 // (read from its config, not from the argument order), their labels, and per reference
 // cell the reference mean and each run's mean, CI, difference and flag.
 import { basename, resolve } from 'node:path';
-import { REFERENCE_DATASETS, REFERENCE_OPTIMIZERS, REFERENCE_REGS, referenceAccuracy } from '../reference-study.ts';
+import { REFERENCE_DATASETS, REFERENCE_OPTIMIZERS, REFERENCE_REGS, referenceAccuracy } from '../results/reference-study.ts';
 import { cellLabel, runCellOf, type CellKey, type RunCell } from '../report/reference.ts';
 import type { LoadedRun } from './load.ts';
 

@@ -2,8 +2,8 @@
 // seed-study) against the reference study, written as compare.md and compare.html.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../files.ts';
-import { referenceDescription } from '../reference-study.ts';
+import { writeFileAtomic } from '../results/files.ts';
+import { referenceDescription } from '../results/reference-study.ts';
 import { mdCell, mdTable, mdText } from '../report/markdown.ts';
 import { runBehaviour } from '../report/reference.ts';
 import type { Table } from '../report/tables.ts';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isReplica } from '../report/reference.ts';
 import { StudyIndex } from '../report/study.ts';
-import type { CellStats, ResultsFile } from '../results-types.ts';
+import type { CellStats, ResultsFile } from '../results/types.ts';
 
 export class CompareError extends Error {
   override name = 'CompareError';

@@ -2,7 +2,7 @@
 // (rankings, reference inside each run's CI, largest changes, custom vs adam), then
 // sentences built from those counts. Which conclusions of the reference study hold with
 // correct optimizers, and which come from how its notebook ran them.
-import { REFERENCE_ACCURACY, REFERENCE_DATASETS, REFERENCE_OPTIMIZERS, REFERENCE_REGS } from '../reference-study.ts';
+import { REFERENCE_ACCURACY, REFERENCE_DATASETS, REFERENCE_OPTIMIZERS, REFERENCE_REGS } from '../results/reference-study.ts';
 import { fmtAcc, fmtDiff, fmtSig, isNum, plural } from '../report/format.ts';
 import { cubeWeight, omittedNote, protocolNote, type RunCell } from '../report/reference.ts';
 import { getOptimizer } from '../../optim/registry.ts';

@@ -1,6 +1,6 @@
 // index.html: a self-contained page (inline CSS and SVG, no scripts) with the run's
 // configuration, environment, tables and plots.
-import type { ResultsFile } from '../results-types.ts';
+import type { ResultsFile } from '../results/types.ts';
 import { DASH, fmtBytes, fmtDuration, isNum } from './format.ts';
 import type { DatasetPlots } from './plots.ts';
 import { OUTSIDE, referenceSection } from './reference.ts';

@@ -3,13 +3,13 @@
 // written under a temp name and renamed.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResultsFile } from '../results-types.ts';
+import type { ResultsFile } from '../results/types.ts';
 import { fileSafe } from './format.ts';
 import { reportHtml } from './html.ts';
 import { summaryMarkdown, tablesMarkdown } from './markdown.ts';
 import { datasetPlots, type DatasetPlots } from './plots.ts';
 import { StudyIndex } from './study.ts';
-import { writeFileAtomic } from '../files.ts';
+import { writeFileAtomic } from '../results/files.ts';
 
 export interface ReportFiles {
   dir: string;

@@ -1,5 +1,5 @@
 // Markdown rendering of the report's tables (tables.md and the console summary).
-import type { ResultsFile } from '../results-types.ts';
+import type { ResultsFile } from '../results/types.ts';
 import { fmtDuration } from './format.ts';
 import { referenceConsoleTables, referenceSection } from './reference.ts';
 import type { StudyIndex } from './study.ts';

@@ -3,8 +3,8 @@
 // test accuracy and 95% CI, the difference and a flag where the reference lies outside the
 // CI. Used by the run report (tables.md, index.html, console) and by `--compare`.
 import { getOptimizer } from '../../optim/registry.ts';
-import { REFERENCE_PROVENANCE, referenceAccuracy, referenceDescription } from '../reference-study.ts';
-import type { ResultsFile } from '../results-types.ts';
+import { REFERENCE_PROVENANCE, referenceAccuracy, referenceDescription } from '../results/reference-study.ts';
+import type { ResultsFile } from '../results/types.ts';
 import { DASH, fmtAcc, fmtCi, fmtDiff, isNum, modelKey, plural } from './format.ts';
 import type { Model, StudyIndex } from './study.ts';
 import type { Table } from './tables.ts';

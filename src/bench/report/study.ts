@@ -1,6 +1,6 @@
 // Read-only index over a ResultsFile: data sets, models (optimizer x reg), seeds, trials and
 // statistics in a stable order, with fallbacks computed from the trials where a CellStats is missing.
-import { REG_MODES, type CellStats, type RegMode, type ResultsFile, type TrialRecord } from '../results-types.ts';
+import { REG_MODES, type CellStats, type RegMode, type ResultsFile, type TrialRecord } from '../results/types.ts';
 import { isNum, modelKey } from './format.ts';
 
 export interface Model {

@@ -1,6 +1,6 @@
 // The report's tables as plain data (title, header, rows of formatted strings), rendered to
 // Markdown by markdown.ts and to HTML by html.ts.
-import type { ResultsFile, TrialRecord } from '../results-types.ts';
+import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { DASH, fmtAcc, fmtCi, fmtInt, fmtSeconds, fmtSig, fmtVar, isNum, plural } from './format.ts';
 import type { Model, StudyIndex } from './study.ts';
 

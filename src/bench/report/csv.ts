@@ -1,5 +1,5 @@
 // trials.csv: tidy data, one row per trial and epoch (pandas.read_csv ready).
-import type { TrialRecord } from './results-types.ts';
+import type { TrialRecord } from '../results/types.ts';
 
 const COLUMNS = [
   'dataset', 'optimizer', 'reg', 'seed', 'epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'epoch_seconds',

@@ -3,18 +3,18 @@
 // dropout masks), optimizer, hyperparameters, regularization and divergence state. T = 1
 // is an ordinary training run. No read-back inside a step: losses and accuracies add up in
 // GPU buffers and are read once per epoch.
-import { Tape } from '../autograd/tape.ts';
-import { Tensor } from '../autograd/tensor.ts';
-import { gatherImages, gatherLabels } from '../kernels/gather.ts';
-import type { GBuf, Gpu } from '../kernels/gpu.ts';
-import { permutation } from '../kernels/rng.ts';
-import { STATS_WORDS } from '../kernels/softmax-ce.ts';
-import { DropoutState } from '../nn/dropout.ts';
-import type { InitName } from '../nn/init.ts';
-import { softmaxCrossEntropyLoss } from '../nn/loss.ts';
-import { MLP } from '../nn/mlp.ts';
-import { Optimizers, type TrialOptimizerConfig } from '../optim/fused.ts';
-import type { GpuDataset, GpuSplit } from './gpu-data.ts';
+import { Tape } from '../../autograd/tape.ts';
+import { Tensor } from '../../autograd/tensor.ts';
+import { gatherImages, gatherLabels } from '../../kernels/gather.ts';
+import type { GBuf, Gpu } from '../../kernels/gpu.ts';
+import { permutation } from '../../kernels/rng.ts';
+import { STATS_WORDS } from '../../kernels/softmax-ce.ts';
+import { DropoutState } from '../../nn/dropout.ts';
+import type { InitName } from '../../nn/init.ts';
+import { softmaxCrossEntropyLoss } from '../../nn/loss.ts';
+import { MLP } from '../../nn/mlp.ts';
+import { Optimizers, type TrialOptimizerConfig } from '../../optim/fused.ts';
+import type { GpuDataset, GpuSplit } from '../data/gpu-data.ts';
 
 export interface TrialSetup {
   seed: number;

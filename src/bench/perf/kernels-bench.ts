@@ -1,17 +1,17 @@
 // npm run bench:kernels — every kernel at the study's shapes (batch 128; 784, 128, 10
 // features): time per call, GFLOP/s, GB/s, and which matmul implementation was chosen.
 import { parseArgs } from 'node:util';
-import { colsum } from '../kernels/colsum.ts';
-import { BACKENDS, type BackendName } from '../kernels/device.ts';
-import { dropout, dropoutParams } from '../kernels/dropout.ts';
-import { axpy, relu, reluBackward } from '../kernels/elementwise.ts';
-import { gatherImages, gatherLabels } from '../kernels/gather.ts';
-import { Gpu } from '../kernels/gpu.ts';
-import { chosenVariant, matmul, variantKey, type MatmulForm } from '../kernels/matmul.ts';
-import { tuneMatmul } from '../kernels/matmul-tuner.ts';
-import { softmaxCrossEntropy } from '../kernels/softmax-ce.ts';
-import { repsFor, timeGpu } from './timing.ts';
-import { mlpMatmulShapes } from './tuning.ts';
+import { colsum } from '../../kernels/colsum.ts';
+import { BACKENDS, type BackendName } from '../../kernels/device.ts';
+import { dropout, dropoutParams } from '../../kernels/dropout.ts';
+import { axpy, relu, reluBackward } from '../../kernels/elementwise.ts';
+import { gatherImages, gatherLabels } from '../../kernels/gather.ts';
+import { Gpu } from '../../kernels/gpu.ts';
+import { chosenVariant, matmul, variantKey, type MatmulForm } from '../../kernels/matmul.ts';
+import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
+import { softmaxCrossEntropy } from '../../kernels/softmax-ce.ts';
+import { repsFor, timeGpu } from '../measure/timing.ts';
+import { mlpMatmulShapes } from '../measure/tuning.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 // Wall-clock timing of GPU work for benchmarks: warm-up apart, repeated batches, median.
-import type { Gpu } from '../kernels/gpu.ts';
+import type { Gpu } from '../../kernels/gpu.ts';
 
 export interface Timing {
   /** Median over batches of the mean time per call, in ms. */

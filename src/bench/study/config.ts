@@ -2,12 +2,12 @@
 // of precedence, flags last), validated in one place. Bad input is a ConfigError: the CLI
 // prints its one line and exits with code 2 before anything is written.
 import { readFileSync } from 'node:fs';
-import { BACKENDS, type BackendName } from '../kernels/device.ts';
-import { INITIALIZERS, type InitName } from '../nn/init.ts';
-import { getOptimizer } from '../optim/registry.ts';
-import { HyperparameterError, resolveHyper } from '../optim/spec.ts';
-import { DATASETS, type DatasetName } from './data/datasets.ts';
-import { REG_MODES, type RegMode } from './results-types.ts';
+import { BACKENDS, type BackendName } from '../../kernels/device.ts';
+import { INITIALIZERS, type InitName } from '../../nn/init.ts';
+import { getOptimizer } from '../../optim/registry.ts';
+import { HyperparameterError, resolveHyper } from '../../optim/spec.ts';
+import { DATASETS, type DatasetName } from '../data/datasets.ts';
+import { REG_MODES, type RegMode } from '../results/types.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,5 +1,5 @@
 // The matmul shapes an MLP's training and evaluation use, for the tuner (kernels/matmul-tuner).
-import type { EpilogueFlags, TunedShape } from '../kernels/matmul.ts';
+import type { EpilogueFlags, TunedShape } from '../../kernels/matmul.ts';
 
 const NONE: EpilogueFlags = { bias: false, relu: false, mask: false, maskScale: false };
 

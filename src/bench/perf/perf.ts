@@ -8,16 +8,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Gpu } from '../kernels/gpu.ts';
-import { tuneMatmul } from '../kernels/matmul-tuner.ts';
-import { PRESETS, trainCount } from './config.ts';
-import { loadDataset } from './data/datasets.ts';
-import { environment } from './environment.ts';
-import { uploadDataset, type GpuDataset } from './gpu-data.ts';
-import { measureTfjs, type PeerResult } from './peers/tfjs.ts';
-import { planTrials } from './study.ts';
-import { TrainingGroup, type TrialSetup } from './trainer.ts';
-import { mlpMatmulShapes } from './tuning.ts';
+import { Gpu } from '../../kernels/gpu.ts';
+import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
+import { PRESETS, trainCount } from '../study/config.ts';
+import { loadDataset } from '../data/datasets.ts';
+import { environment } from '../study/environment.ts';
+import { uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
+import { measureTfjs, type PeerResult } from '../peers/tfjs.ts';
+import { planTrials } from '../study/plan.ts';
+import { TrainingGroup, type TrialSetup } from '../study/trainer.ts';
+import { mlpMatmulShapes } from '../measure/tuning.ts';
 
 const { values } = parseArgs({
   options: {

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { toJson, writeFileAtomic } from './files.ts';
-import type { TrialRecord } from './results-types.ts';
+import { toJson, writeFileAtomic } from '../results/files.ts';
+import type { TrialRecord } from '../results/types.ts';
 import type { GroupSnapshot } from './trainer.ts';
 
 const BIN = 'checkpoint.bin';

@@ -4,7 +4,7 @@
 // over epochs), plus time-to-target and divergences.
 import quantile from '@stdlib/stats-base-dists-t-quantile';
 import { mean, sampleStandardDeviation, variance } from 'simple-statistics';
-import type { CellLists, CellStats, RegMode, Summary, TrialRecord } from './results-types.ts';
+import type { CellLists, CellStats, RegMode, Summary, TrialRecord } from './types.ts';
 
 /** Mean, sample standard deviation (n - 1), min and max of the finite values. */
 export function summarize(values: number[]): Summary {

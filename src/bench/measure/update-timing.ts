@@ -1,8 +1,8 @@
 // Time of one optimizer update of one trial's MLP, measured apart from training (so it is
 // known in every mode, batched or not, profiled or not): Speed compares optimizers by it.
-import type { Gpu } from '../kernels/gpu.ts';
-import { MLP } from '../nn/mlp.ts';
-import { Optimizers, type TrialOptimizerConfig } from '../optim/fused.ts';
+import type { Gpu } from '../../kernels/gpu.ts';
+import { MLP } from '../../nn/mlp.ts';
+import { Optimizers, type TrialOptimizerConfig } from '../../optim/fused.ts';
 import { timeGpu } from './timing.ts';
 
 /** Median ms per update step, per optimizer configuration (T = 1, MLP of `sizes`). */

@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Gpu } from '../kernels/gpu.ts';
-import type { EnvironmentInfo } from './results-types.ts';
+import type { Gpu } from '../../kernels/gpu.ts';
+import type { EnvironmentInfo } from '../results/types.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 function packageVersion(name: string): string {
   try {

@@ -5,8 +5,8 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } f
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, type StudyConfig } from './config.ts';
-import { toJson } from './files.ts';
-import type { TrialRecord } from './results-types.ts';
+import { toJson } from '../results/files.ts';
+import type { TrialRecord } from '../results/types.ts';
 
 export const JOURNAL = 'journal.jsonl';
 

@@ -2,77 +2,23 @@
 // trials stacked in the same dispatches), appends every finished trial to the journal, and
 // assembles results.json, trials.csv and the report from the journal.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Gpu } from '../kernels/gpu.ts';
-import { formatProfile } from '../kernels/profiler.ts';
-import { tuneMatmul } from '../kernels/matmul-tuner.ts';
-import type { TrialOptimizerConfig } from '../optim/fused.ts';
-import { getOptimizer } from '../optim/registry.ts';
-import { resolveHyper } from '../optim/spec.ts';
-import { trainCount, type StudyConfig } from './config.ts';
-import { trialsCsv } from './csv.ts';
-import { loadDataset, type DatasetName } from './data/datasets.ts';
-import { environment } from './environment.ts';
-import { toJson, writeFileAtomic } from './files.ts';
-import { releaseDataset, uploadDataset, type GpuDataset } from './gpu-data.ts';
+import type { Gpu } from '../../kernels/gpu.ts';
+import { formatProfile } from '../../kernels/profiler.ts';
+import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
+import { loadDataset } from '../data/datasets.ts';
+import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
+import { mlpMatmulShapes } from '../measure/tuning.ts';
+import { measureUpdateMs } from '../measure/update-timing.ts';
+import { consoleSummary } from '../report/index.ts';
+import type { ResultsFile, TrialRecord } from '../results/types.ts';
+import { assemble, writeOutputs } from './assemble.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { trainCount, type StudyConfig } from './config.ts';
+import { EVAL_BATCH, groupSize } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
+import { planTrials, type TrialPlan } from './plan.ts';
 import { createProgress, type Progress } from './progress.ts';
-import { consoleSummary, writeReport } from './report/index.ts';
-import type { CellLists, RegMode, ResultsFile, TrialRecord } from './results-types.ts';
-import { cellLists, cellStats } from './stats.ts';
 import { StoppedError, TrainingGroup } from './trainer.ts';
-import { mlpMatmulShapes } from './tuning.ts';
-import { measureUpdateMs } from './update-timing.ts';
-
-export interface TrialPlan {
-  id: string;
-  dataset: DatasetName;
-  optimizer: string;
-  reg: RegMode;
-  seed: number;
-  hyper: Record<string, number>;
-  opt: TrialOptimizerConfig;
-  dropout: number;
-}
-
-const EVAL_BATCH = 1000;
-
-/** The grid, in the order data set, optimizer, regularization mode, seed. */
-export function planTrials(c: StudyConfig): TrialPlan[] {
-  const out: TrialPlan[] = [];
-  for (const dataset of c.datasets) {
-    for (const optimizer of c.optimizers) {
-      const hyper = resolveHyper(getOptimizer(optimizer), c.hyper[optimizer]);
-      for (const reg of c.regs) {
-        for (const seed of c.seeds) {
-          const l2 = reg === 'L2' ? c.l2 : 0;
-          out.push({
-            id: `${dataset}/${optimizer}/${reg}/${seed}`,
-            dataset, optimizer, reg, seed, hyper,
-            opt: { optimizer, hyper, l2, resetEveryStep: c.resetStateEveryStep.includes(optimizer) },
-            dropout: reg === 'dropout' ? c.dropout : 0,
-          });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Trials per group: the configured count, or (0) as many as the adapter's largest storage
- * binding and a memory budget allow (every buffer of a group holds all its trials). */
-export function groupSize(gpu: Gpu, c: StudyConfig, remaining: number): number {
-  if (c.trialsAtOnce > 0) return Math.min(c.trialsAtOnce, remaining);
-  const widest = Math.max(...c.sizes);
-  const params = c.sizes.slice(1).reduce((s, n, i) => s + n * (c.sizes[i] + 1) + 8, 0);
-  const perTrialLargestBuffer = 4 * Math.max(params, c.batch * c.sizes[0], trainCount(c), EVAL_BATCH * widest);
-  const byBinding = Math.floor(gpu.limits.maxStorageBufferBindingSize / perTrialLargestBuffer);
-  // Parameters, gradients, up to three optimizer slots, batch and evaluation activations.
-  const perTrialBytes = 4 * (5 * params + 3 * c.batch * (c.sizes[0] + 4 * widest) + EVAL_BATCH * 3 * widest + trainCount(c));
-  const byMemory = Math.floor((1 << 30) / perTrialBytes);
-  return Math.max(1, Math.min(remaining, byBinding, byMemory));
-}
 
 export interface RunOptions {
   outDir: string;
@@ -220,46 +166,6 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   const files = await writeOutputs(outDir, results);
   if (gpu.profile) log(formatProfile(gpu.profile.report(), gpu.profile.source));
   return { results, interrupted, files };
-}
-
-export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: Journal, wallSeconds: number, maxGroup: number): ResultsFile {
-  const trials = plan.map((p) => journal.trials.get(p.id)).filter((t): t is TrialRecord => t !== undefined);
-  const results: Record<string, Record<string, Record<string, CellLists>>> = {};
-  const statistics = [];
-  for (const d of c.datasets) {
-    for (const o of c.optimizers) {
-      for (const r of c.regs) {
-        const cell = trials.filter((t) => t.dataset === d && t.optimizer === o && t.reg === r);
-        if (cell.length === 0) continue;
-        ((results[d] ??= {})[o] ??= {})[r] = cellLists(cell);
-        statistics.push(cellStats(d, o, r, cell, c.target[d] ?? 1));
-      }
-    }
-  }
-  const groups = trials.map((t) => t.groupSize);
-  const trialsAtOnce = Math.max(maxGroup, ...groups, 1);
-  return {
-    schema: 'webgpu-optbench/results@1',
-    createdAt: new Date().toISOString(),
-    complete: trials.length === plan.length,
-    plannedTrials: plan.length,
-    config: { ...c },
-    environment: environment(gpu),
-    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: gpu.pool.snapshot().peakLiveBytes },
-    wallSeconds,
-    results,
-    statistics,
-    kernels: gpu.profile ? { source: gpu.profile.source, rows: gpu.profile.report() } : null,
-    trials,
-  };
-}
-
-async function writeOutputs(dir: string, results: ResultsFile): Promise<string[]> {
-  const files = [join(dir, 'results.json'), join(dir, 'trials.csv')];
-  writeFileAtomic(files[0], toJson(results));
-  writeFileAtomic(files[1], trialsCsv(results.trials));
-  const report = await writeReport(dir, results);
-  return [...files, ...report.all];
 }
 
 export { consoleSummary };

@@ -1,0 +1,53 @@
+// Builds results.json from the journal's finished trials, and writes it with trials.csv
+// and the report.
+import { join } from 'node:path';
+import type { Gpu } from '../../kernels/gpu.ts';
+import { trialsCsv } from '../report/csv.ts';
+import { writeReport } from '../report/index.ts';
+import { toJson, writeFileAtomic } from '../results/files.ts';
+import type { CellLists, ResultsFile, TrialRecord } from '../results/types.ts';
+import { cellLists, cellStats } from '../results/stats.ts';
+import type { StudyConfig } from './config.ts';
+import { environment } from './environment.ts';
+import type { Journal } from './journal.ts';
+import type { TrialPlan } from './plan.ts';
+
+export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: Journal, wallSeconds: number, maxGroup: number): ResultsFile {
+  const trials = plan.map((p) => journal.trials.get(p.id)).filter((t): t is TrialRecord => t !== undefined);
+  const results: Record<string, Record<string, Record<string, CellLists>>> = {};
+  const statistics = [];
+  for (const d of c.datasets) {
+    for (const o of c.optimizers) {
+      for (const r of c.regs) {
+        const cell = trials.filter((t) => t.dataset === d && t.optimizer === o && t.reg === r);
+        if (cell.length === 0) continue;
+        ((results[d] ??= {})[o] ??= {})[r] = cellLists(cell);
+        statistics.push(cellStats(d, o, r, cell, c.target[d] ?? 1));
+      }
+    }
+  }
+  const groups = trials.map((t) => t.groupSize);
+  const trialsAtOnce = Math.max(maxGroup, ...groups, 1);
+  return {
+    schema: 'webgpu-optbench/results@1',
+    createdAt: new Date().toISOString(),
+    complete: trials.length === plan.length,
+    plannedTrials: plan.length,
+    config: { ...c },
+    environment: environment(gpu),
+    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: gpu.pool.snapshot().peakLiveBytes },
+    wallSeconds,
+    results,
+    statistics,
+    kernels: gpu.profile ? { source: gpu.profile.source, rows: gpu.profile.report() } : null,
+    trials,
+  };
+}
+
+export async function writeOutputs(dir: string, results: ResultsFile): Promise<string[]> {
+  const files = [join(dir, 'results.json'), join(dir, 'trials.csv')];
+  writeFileAtomic(files[0], toJson(results));
+  writeFileAtomic(files[1], trialsCsv(results.trials));
+  const report = await writeReport(dir, results);
+  return [...files, ...report.all];
+}
