@@ -66,6 +66,28 @@ describe('softmax cross-entropy', () => {
     });
   }
 
+  it('hand-checked rows: logits of +-1000 (the max subtraction), ties (first max wins), a label past the last class', async () => {
+    const g = gpu();
+    const rows = 4, C = 3;
+    const Z = g.upload(new Float32Array([1000, 1000, 0, 1000, 1000, 0, -1000, -1001, -1002, 0, 1, 2]), 'z');
+    const L = g.upload(new Uint32Array([0, 1, 2, 7]), 'l');
+    const G = g.buffer(rows * C * 4, 'g');
+    const S = g.upload(new Float32Array(4), 's');
+    softmaxCrossEntropy(g, { rows, classes: C, trials: 1, logits: { buf: Z }, labels: { buf: L }, grad: { buf: G }, stats: { buf: S } });
+    const [s, grad] = [await g.readF32(S), await g.readF32(G)];
+    const e = Math.E;
+    const sum2 = 1 + 1 / e + 1 / e ** 2; // row 2 after its max (-1000) is taken away
+    // Row losses logsumexp(z) - z[y], worked out by hand; label 7 reads the last class (2).
+    const losses = [Math.LN2, Math.LN2, Math.log(sum2) + 2, Math.log(1 + e + e * e) - 2];
+    // Rows 0 and 1 end at 1000.69 in float32 (ulp 6e-5) before z[y] is taken away.
+    expect(Math.abs(s[0] - losses.reduce((a, b) => a + b))).toBeLessThanOrEqual(4e-4);
+    // Correct: row 0 only (row 1's tie goes to class 0; row 2's argmax is 0; label 7 is no class).
+    expect([s[1], s[2], s[3]]).toEqual([1, 4, 0]);
+    const p2 = [1 / sum2, 1 / e / sum2, 1 / e ** 2 / sum2];
+    const ref = [[-0.5, 0.5, 0], [0.5, -0.5, 0], [p2[0], p2[1], p2[2] - 1]];
+    for (let r = 0; r < 3; r++) for (let c = 0; c < C; c++) expect(Math.abs(grad[r * C + c] - ref[r][c] / rows), `grad[${r}][${c}]`).toBeLessThanOrEqual(1e-7);
+  });
+
   it('counts non-finite logits', async () => {
     const g = gpu();
     const Z = g.upload(new Float32Array([0, 1, Infinity, 0, NaN, 2, 1, 1, 1]), 'z');

@@ -13,9 +13,3 @@ export function l2GradCoefficient(lambda: number, batch: number): number {
   return lambda / batch;
 }
 
-/** The penalty itself, lambda / (2 n) * sum w^2 (for reports and tests). */
-export function l2Penalty(weights: ArrayLike<number>, lambda: number, batch: number): number {
-  let s = 0;
-  for (let i = 0; i < weights.length; i++) s += weights[i] * weights[i];
-  return (lambda / (2 * batch)) * s;
-}

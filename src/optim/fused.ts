@@ -5,6 +5,7 @@
 // change and every trial can differ.
 import type { GBuf, Gpu, Kernel } from '../kernels/gpu.ts';
 import { strideGroups } from '../kernels/grid.ts';
+import { l2GradCoefficient } from '../nn/loss.ts';
 import type { ParamArena } from '../nn/params.ts';
 import { optimizerSource, recordLayout } from './codegen.ts';
 import { getOptimizer } from './registry.ts';
@@ -65,7 +66,7 @@ class OptimizerGroup {
       const c = this.configs[j];
       const h = this.hyper[j];
       const d = perStepValues(this.spec, h, c.resetEveryStep ? 1 : t);
-      const values: Record<string, number> = { ...h, ...d, active: this.active[j] ? 1 : 0, reset: c.resetEveryStep ? 1 : 0, l2: (c.l2 ?? 0) / rows };
+      const values: Record<string, number> = { ...h, ...d, active: this.active[j] ? 1 : 0, reset: c.resetEveryStep ? 1 : 0, l2: l2GradCoefficient(c.l2 ?? 0, rows) };
       this.layout.forEach((name, k) => (this.record[j * n + k] = values[name]));
     });
     this.gpu.write(this.hyperBuf, this.record);

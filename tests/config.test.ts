@@ -1,0 +1,191 @@
+// Study configuration (preset < config file < flags) and the trial plan built from it.
+// Host only: no GPU. Expected values are written out here, not read from the presets.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, PRESETS, resolveConfig, trainCount, validate, type StudyConfig } from '../src/bench/study/config.ts';
+import { planTrials } from '../src/bench/study/plan.ts';
+import { useTempDirs } from './helpers/temp.ts';
+
+const tmp = useTempDirs('config');
+
+function configFile(body: unknown): string {
+  const path = join(tmp(), 'study.json');
+  writeFileSync(path, JSON.stringify(body));
+  return path;
+}
+
+describe('resolveConfig', () => {
+  it('the default is the reference study: 2 data sets x 4 optimizers x 3 modes x 10 seeds, 10 epochs of 50,000 images', () => {
+    const c = resolveConfig({});
+    expect(c.preset).toBe('seed-study');
+    expect(c.datasets).toEqual(['fashion-mnist', 'mnist']);
+    expect(c.optimizers).toEqual(['sgd', 'adam', 'rmsprop', 'custom']);
+    expect(c.regs).toEqual(['default', 'L2', 'dropout']);
+    expect(c.seeds).toEqual([36549, 13790, 41463, 52126, 1272, 60548, 14578, 86558, 96271, 57229]);
+    expect([c.epochs, c.batch, c.validation, c.l2, c.dropout]).toEqual([10, 128, 10_000, 0.7, 0.3]);
+    expect(c.sizes).toEqual([784, 128, 128, 10]);
+    expect(c.target).toEqual({ mnist: 0.97, 'fashion-mnist': 0.85 });
+    expect(c.resetStateEveryStep).toEqual([]);
+    expect(trainCount(c)).toBe(50_000);
+    expect(trainCount({ ...c, trainSamples: 1234 })).toBe(1234);
+  });
+
+  it('seed-replica resets sgd, adam and rmsprop every step and uses the tf.keras forms of adam and rmsprop', () => {
+    const c = resolveConfig({ preset: 'seed-replica' });
+    expect(c.resetStateEveryStep).toEqual(['sgd', 'adam', 'rmsprop']);
+    expect(c.hyper.adam.keras).toBe(1);
+    expect(c.hyper.rmsprop.keras).toBe(1);
+    expect(c.hyper.sgd.keras).toBeUndefined();
+  });
+
+  it('does not modify the preset it starts from', () => {
+    const before = JSON.stringify(PRESETS.quick);
+    resolveConfig({ preset: 'quick', epochs: '5', hyper: ['adam.lr=0.5'], target: 'mnist=0.5' });
+    expect(JSON.stringify(PRESETS.quick)).toBe(before);
+  });
+
+  it('precedence: preset < config file < flags', () => {
+    const file = configFile({ epochs: 5, batch: 64, l2: 0.25, dropout: 0.1, seeds: [1, 2, 3], hyper: { adam: { lr: 0.01 } } });
+    const c = resolveConfig({ preset: 'quick', config: file, epochs: '3', dropout: '0.4' });
+    expect(c.preset).toBe('quick');
+    expect(c.datasets).toEqual(['mnist']); // preset (the file does not say)
+    expect(c.trainSamples).toBe(10_000); // preset
+    expect(c.batch).toBe(64); // file over preset
+    expect(c.l2).toBe(0.25); // file over preset
+    expect(c.seeds).toEqual([1, 2, 3]); // file over preset
+    expect(c.epochs).toBe(3); // flag over file
+    expect(c.dropout).toBe(0.4); // flag over file
+    expect(c.hyper.adam).toEqual({ lr: 0.01 }); // the file's adam entry replaces the preset's
+    expect(c.hyper.sgd).toEqual({ lr: 0.1, momentum: 0.9 }); // other optimizers keep theirs
+  });
+
+  it('a config file may name its own preset label, and flags beat it too', () => {
+    const file = configFile({ preset: 'mine', epochs: 4 });
+    expect(resolveConfig({ config: file }).preset).toBe('mine');
+    expect(resolveConfig({ config: file }).epochs).toBe(4);
+    expect(resolveConfig({ config: file, epochs: '1' }).epochs).toBe(1);
+  });
+
+  it('--hyper sets one hyperparameter of one optimizer and keeps the others; repeated, the last wins', () => {
+    const c = resolveConfig({ hyper: ['adam.lr=0.002', 'sgd.momentum=0.5', 'adam.lr=0.003', 'rmsprop.eps=1e-6'] });
+    expect(c.hyper.adam).toEqual({ lr: 0.003, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    expect(c.hyper.sgd).toEqual({ lr: 0.1, momentum: 0.5 });
+    expect(c.hyper.rmsprop.eps).toBe(1e-6);
+    // An optimizer without preset entries gets one.
+    expect(resolveConfig({ optimizers: 'adamw', hyper: ['adamw.weight_decay=0.02'] }).hyper.adamw).toEqual({ weight_decay: 0.02 });
+  });
+
+  it('--target: one value for every data set, or per data set over the preset', () => {
+    expect(resolveConfig({ target: '0.9' }).target).toEqual({ mnist: 0.9, 'fashion-mnist': 0.9 });
+    expect(resolveConfig({ target: 'mnist=0.95' }).target).toEqual({ mnist: 0.95, 'fashion-mnist': 0.85 });
+    expect(resolveConfig({ target: 'mnist=0.5, fashion-mnist=0.6' }).target).toEqual({ mnist: 0.5, 'fashion-mnist': 0.6 });
+    expect(() => resolveConfig({ target: 'mnist=1.5' })).toThrow(/target accuracy for mnist must be in \(0, 1\], got 1.5/);
+    expect(() => resolveConfig({ target: 'mnist=x' })).toThrow(/--target must be a number/);
+  });
+
+  it('--lambda, --dropout, --reset-state-every-step, --seeds, --seed-count, --sizes, --init, --profile', () => {
+    const c = resolveConfig({ lambda: '0', dropout: '0.55', 'reset-state-every-step': 'adam, sgd', seeds: '5,6', sizes: '784,32,10', init: 'he-uniform', profile: true });
+    expect(c.l2).toBe(0);
+    expect(c.dropout).toBe(0.55);
+    expect(c.resetStateEveryStep).toEqual(['adam', 'sgd']);
+    expect(c.seeds).toEqual([5, 6]);
+    expect(c.sizes).toEqual([784, 32, 10]);
+    expect(c.init).toBe('he-uniform');
+    expect(c.profile).toBe(true);
+    // An empty list switches the reset off (seed-replica turns it on).
+    expect(resolveConfig({ preset: 'seed-replica', 'reset-state-every-step': '' }).resetStateEveryStep).toEqual([]);
+    // Seeds past the ten study seeds continue from 100000 + index.
+    expect(resolveConfig({ 'seed-count': '12' }).seeds.slice(8)).toEqual([96271, 57229, 100_010, 100_011]);
+    expect(resolveConfig({ 'seed-count': '1' }).seeds).toEqual([36549]);
+    expect(resolveConfig({ validation: '0', 'train-samples': '60000' }).validation).toBe(0);
+  });
+
+  it('a resumed run starts from its own configuration, not a preset', () => {
+    const base: StudyConfig = { ...structuredClone(PRESETS.quick), epochs: 7, preset: 'quick' };
+    expect(resolveConfig({ preset: 'seed-study' }, base).epochs).toBe(7);
+    expect(resolveConfig({ epochs: '2' }, base).epochs).toBe(2);
+  });
+
+  it('refuses what it cannot run, with a ConfigError that names the problem', () => {
+    const bad: Array<[Record<string, string | string[]>, RegExp]> = [
+      [{ epochs: '0' }, /--epochs must be an integer >= 1, got "0"/],
+      [{ epochs: '1.5' }, /--epochs must be an integer/],
+      [{ lambda: '-1' }, /L2 lambda must be a finite number >= 0, got -1/],
+      [{ lambda: 'abc' }, /--lambda must be a number/],
+      [{ lambda: '' }, /--lambda must be a number/],
+      [{ dropout: '-0.1' }, /dropout must be in \[0, 1\), got -0.1/],
+      [{ dropout: '1' }, /dropout must be in \[0, 1\)/],
+      [{ seeds: '1,1' }, /seeds: \[1,1\] repeats an entry/],
+      [{ seeds: '4294967296' }, /seed 4294967296 must be an integer in \[0, 2\^32\)/],
+      [{ optimizers: 'sgd,sgd' }, /optimizers: .* repeats an entry/],
+      [{ datasets: 'mnist,cifar' }, /unknown data set 'cifar'/],
+      [{ regs: 'L1' }, /unknown regularization mode 'L1'/],
+      [{ sizes: '784,10,9' }, /sizes must start with 784 inputs and end with 10 classes, got 784,10,9/],
+      [{ sizes: '784' }, /sizes must start with 784/],
+      [{ init: 'zeros' }, /unknown initializer 'zeros'/],
+      [{ backend: 'cuda' }, /unknown backend 'cuda'/],
+      [{ validation: '10000', 'train-samples': '50001' }, /50001 training \+ 10000 validation samples exceed the 60000/],
+      [{ hyper: ['adam.lr'] }, /--hyper expects optimizer.name=value/],
+      [{ hyper: ['adam.lr=fast'] }, /--hyper adam.lr must be a number/],
+      [{ hyper: ['adagrad.lr=1'] }, /unknown optimizer 'adagrad'/],
+      [{ hyper: ['adam.gamma=1'] }, /adam: unknown hyperparameter 'gamma'/],
+      [{ 'reset-state-every-step': 'nadam' }, /unknown optimizer 'nadam'/],
+      [{ 'trials-at-once': '-1' }, /--trials-at-once must be an integer >= 0/],
+      [{ preset: 'huge' }, /unknown preset 'huge' \(known: seed-study, seed-replica, quick\)/],
+    ];
+    for (const [flags, message] of bad) {
+      let err: unknown = null;
+      try {
+        resolveConfig(flags);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(flags)).toBeInstanceOf(ConfigError);
+      expect((err as Error).message, JSON.stringify(flags)).toMatch(message);
+    }
+    // The config file's fields are checked the same way.
+    expect(() => resolveConfig({ config: configFile({ datasets: [] }) })).toThrow(/data sets: at least one is needed/);
+    expect(() => resolveConfig({ config: configFile({ epochs: 2, dropuot: 0.1 }) })).toThrow(/unknown field 'dropuot'/);
+    expect(() => resolveConfig({ config: configFile([1, 2]) })).toThrow(/not valid JSON: not a JSON object/);
+    expect(() => validate({ ...structuredClone(PRESETS.quick), target: { mnist: 0 } })).toThrow(/must be in \(0, 1\], got 0/);
+  });
+});
+
+describe('planTrials', () => {
+  const base = (over: Partial<StudyConfig>): StudyConfig => ({ ...structuredClone(PRESETS['seed-study']), ...over });
+
+  it('each mode trains with its own regularization: L2 only in L2, dropout only in dropout', () => {
+    const c = base({ datasets: ['mnist'], optimizers: ['sgd', 'adam'], seeds: [3, 4], l2: 0.25, dropout: 0.4 });
+    const plan = planTrials(c);
+    expect(plan).toHaveLength(1 * 2 * 3 * 2);
+    for (const p of plan) {
+      expect(p.opt.l2, p.id).toBe(p.reg === 'L2' ? 0.25 : 0);
+      expect(p.dropout, p.id).toBe(p.reg === 'dropout' ? 0.4 : 0);
+      expect(p.opt.optimizer).toBe(p.optimizer);
+      expect(p.opt.resetEveryStep).toBe(false);
+    }
+  });
+
+  it('follows the grid order data set, optimizer, mode, seed, with ids that name all four', () => {
+    const plan = planTrials(base({ optimizers: ['adam', 'sgd'], regs: ['dropout', 'default'], seeds: [9, 1] }));
+    expect(plan.map((p) => p.id)).toEqual([
+      'fashion-mnist/adam/dropout/9', 'fashion-mnist/adam/dropout/1', 'fashion-mnist/adam/default/9', 'fashion-mnist/adam/default/1',
+      'fashion-mnist/sgd/dropout/9', 'fashion-mnist/sgd/dropout/1', 'fashion-mnist/sgd/default/9', 'fashion-mnist/sgd/default/1',
+      'mnist/adam/dropout/9', 'mnist/adam/dropout/1', 'mnist/adam/default/9', 'mnist/adam/default/1',
+      'mnist/sgd/dropout/9', 'mnist/sgd/dropout/1', 'mnist/sgd/default/9', 'mnist/sgd/default/1',
+    ]);
+    expect(plan.map((p) => [p.dataset, p.optimizer, p.reg, p.seed])[5]).toEqual(['fashion-mnist', 'sgd', 'dropout', 1]);
+    expect(planTrials(base({})).length).toBe(240);
+  });
+
+  it('every trial carries all its optimizer hyperparameters, defaults filled in, and the reset switch of its optimizer', () => {
+    const c = resolveConfig({ datasets: 'mnist', optimizers: 'adam,sgd', regs: 'default', seeds: '1', hyper: ['adam.lr=0.002'], 'reset-state-every-step': 'sgd' });
+    const [adam, sgd] = planTrials(c);
+    expect(adam.hyper).toEqual({ lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-8, keras: 0 });
+    expect(adam.opt.hyper).toEqual(adam.hyper);
+    expect(adam.opt.resetEveryStep).toBe(false);
+    expect(sgd.hyper).toEqual({ lr: 0.1, momentum: 0.9, nesterov: 0 });
+    expect(sgd.opt.resetEveryStep).toBe(true);
+  });
+});
