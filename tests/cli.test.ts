@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ResultsFile } from '../src/bench/results/types.ts';
+import type { CellLists, ResultsFile } from '../src/bench/results/types.ts';
 import { ownErrors, runBench, startBench } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
@@ -39,7 +39,7 @@ describe('npm run bench', () => {
     expect(res.environment.backend).toBeTruthy();
     for (const o of ['sgd', 'adam', 'rmsprop', 'custom']) {
       for (const reg of ['default', 'L2', 'dropout']) {
-        const cell = res.results.mnist[o][reg];
+        const cell = res.results.mnist[o][reg] as CellLists;
         expect(cell.test_acc_list).toHaveLength(2);
         expect(Object.keys(cell.train_acc_list_dict).sort()).toEqual(['13790', '36549']);
         for (const v of Object.values(cell.val_acc_list_dict)) expect(v).toHaveLength(2);

@@ -24,6 +24,8 @@ const USAGE = `usage: npm run bench -- [options]
   --lambda X                 L2 lambda (loss + lambda/(2n) * sum w^2), default 0.7
   --dropout P                dropout rate of the dropout mode, default 0.3
   --hyper opt.name=value     e.g. --hyper adam.lr=0.002 (repeatable)
+                             a comma list is a grid axis (a sweep): --hyper adam.lr=1e-4,1e-3
+                             --lambda 0.01,0.1 --dropout 0.1,0.3; axes multiply
   --reset-state-every-step a,b   zero these optimizers' state before every step
   --target X | d=X,d=X       validation accuracy for time-to-target
   --trials-at-once N         trials trained together (1 = one by one; default: as many as fit)

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const engine: Array<{ optimizer: string; stepsPerSecond: number; msPerStep: number }> = [];
   await tuneMatmul(gpu, mlpMatmulShapes(SIZES, BATCH, 1, { backward: true, dropout: false }).map((s) => s.shape));
   for (const optimizer of ['adam', 'sgd']) {
-    const g = group(gpu, data, [{ seed: 1, optimizer: { optimizer, hyper: study.hyper[optimizer] }, dropout: 0 }]);
+    const g = group(gpu, data, [{ seed: 1, optimizer: { optimizer, hyper: planTrials(study).find((p) => p.optimizer === optimizer)!.hyper }, dropout: 0 }]);
     const s = await stepSeconds(gpu, g, 50, 5);
     g.destroy();
     engine.push({ optimizer, stepsPerSecond: 1 / s, msPerStep: s * 1000 });

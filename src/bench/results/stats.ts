@@ -39,7 +39,8 @@ export function epochsToTarget(t: TrialRecord, target: number): number | null {
   return i < 0 ? null : i + 1;
 }
 
-export function cellStats(dataset: string, optimizer: string, reg: RegMode, trials: TrialRecord[], target: number): CellStats {
+/** `setting`: the cell's point of a sweep (label and swept values), absent without one. */
+export function cellStats(dataset: string, optimizer: string, reg: RegMode, trials: TrialRecord[], target: number, setting?: { label: string; values: Record<string, number> }): CellStats {
   const speed = summarize(trials.map((t) => t.seconds));
   const robustness = summarize(trials.filter((t) => !t.diverged).map((t) => t.testAccuracy));
   const updates = trials.map((t) => t.updateMsPerStep).filter((x): x is number => x !== null);
@@ -47,6 +48,7 @@ export function cellStats(dataset: string, optimizer: string, reg: RegMode, tria
     dataset,
     optimizer,
     reg,
+    ...(setting ? { setting: setting.label, swept: setting.values } : {}),
     trials: trials.length,
     speed: { ...speed, samplesPerSecond: summarize(trials.map((t) => t.samplesPerSecond)).mean, updateMsPerStep: updates.length ? mean(updates) : null },
     robustness: { ...robustness, ci95: ci95(robustness) },

@@ -15,14 +15,30 @@ export interface EpochRecord {
   seconds: number;
 }
 
+/** A grid axis of a sweep: an optimizer's hyperparameter (`adam.lr`), `lambda` (L2 mode)
+ * or `dropout` (dropout mode), with its values in the order given. */
+export interface SweepAxis {
+  name: string;
+  /** The name within a trial's setting: the hyperparameter, `lambda` or `dropout`. */
+  key: string;
+  /** Applies only to this optimizer / mode (absent: to every one). */
+  optimizer?: string;
+  reg?: RegMode;
+  values: number[];
+}
+
 /** One finished trial: data set, optimizer, regularization mode, seed and every setting. */
 export interface TrialRecord {
-  /** `${dataset}/${optimizer}/${reg}/${seed}` */
+  /** `${dataset}/${optimizer}/${reg}/${seed}`; in a sweep `${dataset}/${optimizer}/${reg}/${setting}/${seed}` */
   id: string;
   dataset: string;
   optimizer: string;
   reg: RegMode;
   seed: number;
+  /** Only in a sweep: the label of the trial's point of the grid (`lr=0.001,lambda=0.1`, or
+   * `fixed` where no swept axis applies) and its swept values by key. */
+  setting?: string;
+  swept?: Record<string, number>;
   /** Every hyperparameter of the optimizer, defaults included. */
   hyper: Record<string, number>;
   l2: number;
@@ -65,6 +81,9 @@ export interface CellStats {
   dataset: string;
   optimizer: string;
   reg: RegMode;
+  /** Only in a sweep: the cell's setting (as in TrialRecord). */
+  setting?: string;
+  swept?: Record<string, number>;
   trials: number;
   speed: Summary & { samplesPerSecond: number; updateMsPerStep: number | null };
   robustness: Summary & { ci95: [number, number] };
@@ -105,12 +124,15 @@ export interface ResultsFile {
   plannedTrials: number;
   /** The resolved study configuration (presets and flags applied). */
   config: Record<string, unknown> & { preset: string; datasets: string[]; optimizers: string[]; regs: RegMode[]; seeds: number[]; epochs: number };
+  /** Only in a sweep: its grid axes. */
+  sweep?: { axes: SweepAxis[] };
   environment: EnvironmentInfo;
   mode: { batched: boolean; trialsAtOnce: number; peakGpuBytes: number };
   /** Wall seconds of the whole study (this run; a resumed run adds its earlier part). */
   wallSeconds: number;
-  /** dataset -> optimizer -> reg -> the reference study's lists. */
-  results: Record<string, Record<string, Record<string, CellLists>>>;
+  /** dataset -> optimizer -> reg -> the reference study's lists; in a sweep one level more:
+   * dataset -> optimizer -> reg -> setting -> lists. */
+  results: Record<string, Record<string, Record<string, CellLists | Record<string, CellLists>>>>;
   statistics: CellStats[];
   kernels: { source: string; rows: KernelRow[] } | null;
   trials: TrialRecord[];

@@ -10,19 +10,32 @@ import { cellLists, cellStats } from '../results/stats.ts';
 import type { StudyConfig } from './config.ts';
 import { environment } from './environment.ts';
 import type { Journal } from './journal.ts';
-import type { TrialPlan } from './plan.ts';
+import { cellSettings, sweepAxes, type TrialPlan } from './plan.ts';
 
 export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: Journal, wallSeconds: number, maxGroup: number): ResultsFile {
   const trials = plan.map((p) => journal.trials.get(p.id)).filter((t): t is TrialRecord => t !== undefined);
-  const results: Record<string, Record<string, Record<string, CellLists>>> = {};
+  const axes = sweepAxes(c);
+  const results: ResultsFile['results'] = {};
   const statistics = [];
   for (const d of c.datasets) {
     for (const o of c.optimizers) {
       for (const r of c.regs) {
         const cell = trials.filter((t) => t.dataset === d && t.optimizer === o && t.reg === r);
         if (cell.length === 0) continue;
-        ((results[d] ??= {})[o] ??= {})[r] = cellLists(cell);
-        statistics.push(cellStats(d, o, r, cell, c.target[d] ?? 1));
+        if (!axes.length) {
+          ((results[d] ??= {})[o] ??= {})[r] = cellLists(cell);
+          statistics.push(cellStats(d, o, r, cell, c.target[d] ?? 1));
+          continue;
+        }
+        // A sweep: one level more, the cell's settings in plan order.
+        const lists: Record<string, CellLists> = {};
+        for (const setting of cellSettings(axes, o, r)) {
+          const mine = cell.filter((t) => t.setting === setting.label);
+          if (mine.length === 0) continue;
+          lists[setting.label] = cellLists(mine);
+          statistics.push(cellStats(d, o, r, mine, c.target[d] ?? 1, setting));
+        }
+        ((results[d] ??= {})[o] ??= {})[r] = lists;
       }
     }
   }
@@ -34,6 +47,7 @@ export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: J
     complete: trials.length === plan.length,
     plannedTrials: plan.length,
     config: { ...c },
+    ...(axes.length ? { sweep: { axes } } : {}),
     environment: environment(gpu),
     mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: gpu.pool.snapshot().peakLiveBytes },
     wallSeconds,

@@ -17,13 +17,13 @@ export interface StudyConfig {
   preset: string;
   datasets: DatasetName[];
   optimizers: string[];
-  /** Per optimizer, hyperparameters that differ from its defaults. */
-  hyper: Record<string, Record<string, number>>;
+  /** Per optimizer, hyperparameters that differ from its defaults; a list is a grid axis. */
+  hyper: Record<string, Record<string, number | number[]>>;
   regs: RegMode[];
-  /** L2 lambda of the L2 mode: loss + lambda / (2 n) * sum of squared weights. */
-  l2: number;
-  /** Drop probability of the dropout mode (after each hidden ReLU). */
-  dropout: number;
+  /** L2 lambda of the L2 mode: loss + lambda / (2 n) * sum of squared weights; a list is a grid axis. */
+  l2: number | number[];
+  /** Drop probability of the dropout mode (after each hidden ReLU); a list is a grid axis. */
+  dropout: number | number[];
   seeds: number[];
   epochs: number;
   batch: number;
@@ -175,8 +175,8 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
   if (f('batch')) c.batch = int('--batch', f('batch'), 1);
   if (f('validation') !== undefined) c.validation = int('--validation', f('validation'), 0);
   if (f('train-samples')) c.trainSamples = int('--train-samples', f('train-samples'), 1);
-  if (f('lambda') !== undefined) c.l2 = num('--lambda', f('lambda'));
-  if (f('dropout') !== undefined) c.dropout = num('--dropout', f('dropout'));
+  if (f('lambda') !== undefined) c.l2 = sweepValues('--lambda', f('lambda')!);
+  if (f('dropout') !== undefined) c.dropout = sweepValues('--dropout', f('dropout')!);
   if (f('sizes')) c.sizes = list(f('sizes')!).map((s) => int('--sizes entries', s, 1));
   if (f('init')) c.init = f('init') as InitName;
   if (f('trials-at-once') !== undefined) c.trialsAtOnce = int('--trials-at-once', f('trials-at-once'), 0);
@@ -188,10 +188,38 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
   for (const h of (flags.hyper as string[] | undefined) ?? []) {
     const m = /^([\w-]+)\.(\w+)=(.+)$/.exec(h);
     if (!m) throw new ConfigError(`--hyper expects optimizer.name=value (e.g. adam.lr=0.002), got '${h}'`);
-    (c.hyper[m[1]] ??= {})[m[2]] = num(`--hyper ${m[1]}.${m[2]}`, m[3]);
+    (c.hyper[m[1]] ??= {})[m[2]] = sweepValues(`--hyper ${m[1]}.${m[2]}`, m[3]);
   }
   validate(c);
   return c;
+}
+
+/** One value, or a comma list of values (a grid axis), e.g. `1e-4,3e-4,1e-3`. */
+function sweepValues(name: string, v: string): number | number[] {
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.some((s) => s === '')) throw new ConfigError(`${name} has an empty entry in '${v}'; give one number or a comma list of numbers (e.g. 1e-4,3e-4,1e-3)`);
+  const xs = parts.map((s) => num(name, s));
+  return xs.length === 1 ? xs[0] : xs;
+}
+
+/** The values of a setting: one, or a grid axis (a list, from flags or a config file). */
+function axisValues(name: string, v: unknown): number[] {
+  if (!Array.isArray(v)) return [num(name, v)];
+  if (v.length === 0) throw new ConfigError(`${name} is an empty list; give one number or a list of numbers to sweep`);
+  const xs = v.map((x) => num(`${name} entries`, x));
+  if (new Set(xs).size !== xs.length) throw new ConfigError(`${name}: ${JSON.stringify(v)} repeats a value`);
+  return xs;
+}
+
+/** Every value of every optimizer hyperparameter, each checked against the optimizer's spec. */
+function validateHyper(c: StudyConfig): void {
+  for (const o of Object.keys(c.hyper)) {
+    const spec = getOptimizer(o);
+    const given = c.hyper[o] ?? {};
+    const axes = Object.entries(given).map(([k, v]) => [k, axisValues(`hyper ${o}.${k}`, v)] as const);
+    const first = Object.fromEntries(axes.map(([k, xs]) => [k, xs[0]]));
+    for (const [k, xs] of axes) for (const x of xs) resolveHyper(spec, { ...first, [k]: x });
+  }
 }
 
 function parseTarget(v: string, base: Record<string, number>): Record<string, number> {
@@ -219,8 +247,8 @@ export function validate(c: StudyConfig): void {
   nonEmptyUnique('seeds', c.seeds);
   for (const s of c.seeds) if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new ConfigError(`seed ${s} must be an integer in [0, 2^32)`);
   try {
-    for (const o of c.optimizers) resolveHyper(getOptimizer(o), c.hyper[o]);
-    for (const o of Object.keys(c.hyper)) getOptimizer(o);
+    for (const o of c.optimizers) getOptimizer(o);
+    validateHyper(c);
     for (const o of c.resetStateEveryStep) getOptimizer(o);
   } catch (e) {
     if (e instanceof HyperparameterError) throw new ConfigError(e.message);
@@ -231,8 +259,8 @@ export function validate(c: StudyConfig): void {
   int('validation', c.validation, 0);
   if (c.trainSamples !== null) int('train samples', c.trainSamples, 1);
   if (c.validation + (c.trainSamples ?? 1) > 60_000) throw new ConfigError(`${c.trainSamples ?? 'some'} training + ${c.validation} validation samples exceed the 60000 of the training split`);
-  if (!(c.l2 >= 0 && Number.isFinite(c.l2))) throw new ConfigError(`L2 lambda must be a finite number >= 0, got ${c.l2}`);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`dropout must be in [0, 1), got ${c.dropout}`);
+  for (const l2 of axisValues('L2 lambda', c.l2)) if (!(l2 >= 0)) throw new ConfigError(`L2 lambda must be a finite number >= 0, got ${l2}`);
+  for (const p of axisValues('dropout', c.dropout)) if (!(p >= 0 && p < 1)) throw new ConfigError(`dropout must be in [0, 1), got ${p}`);
   if (c.sizes.length < 2 || c.sizes[0] !== 784 || c.sizes[c.sizes.length - 1] !== 10) throw new ConfigError(`sizes must start with 784 inputs and end with 10 classes, got ${c.sizes.join(',')}`);
   for (const s of c.sizes) int('layer sizes', s, 1);
   if (!INITIALIZERS.includes(c.init)) throw new ConfigError(`unknown initializer '${c.init}' (known: ${INITIALIZERS.join(', ')})`);

@@ -38,7 +38,8 @@ export interface RunOutcome {
 
 function trialRecord(p: TrialPlan, c: StudyConfig, groupSizeN: number, updateMs: number | null): TrialRecord {
   return {
-    id: p.id, dataset: p.dataset, optimizer: p.optimizer, reg: p.reg, seed: p.seed, hyper: p.hyper,
+    id: p.id, dataset: p.dataset, optimizer: p.optimizer, reg: p.reg, seed: p.seed,
+    ...(p.setting ? { setting: p.setting.label, swept: p.setting.values } : {}), hyper: p.hyper,
     l2: p.opt.l2 ?? 0, dropout: p.dropout, resetEveryStep: !!p.opt.resetEveryStep,
     epochs: [], testLoss: NaN, testAccuracy: NaN, diverged: false, divergedEpoch: null,
     seconds: 0, samplesPerSecond: 0, groupSize: groupSizeN, updateMsPerStep: updateMs,
