@@ -196,6 +196,7 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
 
 /** One value, or a comma list of values (a grid axis), e.g. `1e-4,3e-4,1e-3`. */
 function sweepValues(name: string, v: string): number | number[] {
+  if (!v.includes(',')) return num(name, v);
   const parts = v.split(',').map((s) => s.trim());
   if (parts.some((s) => s === '')) throw new ConfigError(`${name} has an empty entry in '${v}'; give one number or a comma list of numbers (e.g. 1e-4,3e-4,1e-3)`);
   const xs = parts.map((s) => num(name, s));
