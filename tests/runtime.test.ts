@@ -97,11 +97,14 @@ describe('buffer pool', () => {
   it('keeps recorded work ordered around buffer writes', async () => {
     const g = gpu();
     const b = g.buffer(16, 'ordered');
-    g.write(b, new Float32Array([1, 1, 1, 1]));
-    axpy(g, 2, { buf: b }, { buf: g.upload(new Float32Array(4), 'acc') }, 4, 1);
-    fill(g, { buf: b }, 4, 1, 5);
+    const acc = g.upload(new Float32Array([0.5, 0.5, 0.5, 0.5]), 'acc');
+    g.write(b, new Float32Array([1, 1, 1, 1])); // must land before the axpy reads b
+    axpy(g, 2, { buf: b }, { buf: acc }, 4, 1);
+    fill(g, { buf: b }, 4, 1, 5); // must run after the axpy read b
     g.write(b, new Float32Array([7, 7, 7, 7])); // must land after the fill
     expect(Array.from(await g.readF32(b))).toEqual([7, 7, 7, 7]);
+    // acc = 2 * 1 + 0.5: the axpy saw the first write, not the fill (5) or the second write (7).
+    expect(Array.from(await g.readF32(acc))).toEqual([2.5, 2.5, 2.5, 2.5]);
   });
 });
 
@@ -140,17 +143,22 @@ describe('profiling', () => {
       const a = g.buffer(4 * 100_000, 'a');
       for (let i = 0; i < 5; i++) fill(g, { buf: a }, 100_000, 1, i);
       axpy(g, 1, { buf: g.buffer(400_000, 'x') }, { buf: a }, 100_000, 1);
-      expect(Array.from(await g.readF32(a, 0, 2))).toEqual([4, 4].map((v, i) => v + 0 * i));
+      expect(Array.from(await g.readF32(a, 0, 2))).toEqual([4, 4]);
       const rows = g.profile!.report();
       const fillRow = rows.find((r) => r.kernel === 'fill')!;
       // The pipeline's first call (driver compilation) is counted apart from the other four.
       expect(fillRow.calls).toBe(4);
-      expect(fillRow.totalMs).toBeGreaterThan(0);
-      expect(fillRow.firstCallsMs).toBeGreaterThan(0);
       const axpyRow = rows.find((r) => r.kernel === 'axpy')!;
       expect(axpyRow.calls).toBe(0);
-      expect(axpyRow.firstCallsMs).toBeGreaterThan(0);
-      expect(rows.reduce((s, r) => s + r.share, 0)).toBeCloseTo(1, 6);
+      // Times hold at any timestamp resolution: a 100,000-element fill can read 0 ms where
+      // timestamps are quantized (Dawn's default on GPUs), so only >= 0 and consistent.
+      for (const r of [fillRow, axpyRow]) {
+        expect(r.totalMs).toBeGreaterThanOrEqual(0);
+        expect(r.firstCallsMs).toBeGreaterThanOrEqual(0);
+        expect(r.meanUs).toBeCloseTo(r.calls ? (1000 * r.totalMs) / r.calls : 0, 9);
+      }
+      const total = rows.reduce((s, r) => s + r.totalMs, 0);
+      expect(rows.reduce((s, r) => s + r.share, 0)).toBeCloseTo(total > 0 ? 1 : 0, 6);
     } finally {
       g.destroy();
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { TrainingGroup, type TrialSetup } from '../src/bench/study/trainer.ts';
+import type { GBuf } from '../src/kernels/gpu.ts';
 import { useGpu } from './helpers/gpu.ts';
 
 const gpu = useGpu();
@@ -34,7 +35,7 @@ describe('training', () => {
     fresh.destroy();
   });
 
-  it('every optimizer at its default learning rate reaches 90% MNIST test accuracy after one epoch on 10,000 images', async () => {
+  it('every optimizer at its default learning rate learns MNIST: 85% test accuracy after one epoch on 10,000 images', async () => {
     const g = gpu();
     const data = uploadDataset(g, await loadDataset('mnist'));
     const names = ['sgd', 'adam', 'rmsprop', 'custom', 'adamw'];
@@ -47,8 +48,94 @@ describe('training', () => {
     const test = await group.evaluate(data.test);
     setups.forEach((s, t) => {
       expect(epoch[t].diverged).toBe(false);
-      expect(test[t].accuracy, `${s.optimizer.optimizer} seed ${s.seed}`).toBeGreaterThanOrEqual(0.9);
+      // Measured: 0.902-0.922 for these 15 trials on llvmpipe, 0.886 for sgd seed 2 on an
+      // H200 (summation order changes the trajectory): trial-to-trial spread ~0.01, the test
+      // set's binomial standard error 0.003. 0.85 sits 3+ spreads under the lowest value
+      // seen; an optimizer that does not learn stays near 0.1.
+      expect(test[t].accuracy, `${s.optimizer.optimizer} seed ${s.seed}`).toBeGreaterThanOrEqual(0.85);
     });
+    group.destroy();
+  });
+});
+
+// A tiny synthetic data set: 70 samples of 2x3 pixels, 3 classes.
+const F = 6, C = 3, SAMPLES = 70;
+const split = {
+  images: Uint8Array.from({ length: SAMPLES * F }, (_, i) => (i * 73 + 19 * Math.floor(i / 7)) & 255),
+  labels: Uint8Array.from({ length: SAMPLES }, (_, i) => (i * i + 1) % C),
+  count: SAMPLES, rows: 2, cols: 3,
+};
+
+/** Mean loss and accuracy of one trial's MLP [6, 5, 3] on samples start..start+n-1, in
+ * float64 from the parameters read back (written out here: x W1 + b1, ReLU, h W2 + b2). */
+function hostScore(model: TrainingGroup['model'], params: Float32Array, start: number, n: number): { loss: number; accuracy: number } {
+  const W1 = model.arena.pick(params, 'W1'), b1 = model.arena.pick(params, 'b1');
+  const W2 = model.arena.pick(params, 'W2'), b2 = model.arena.pick(params, 'b2');
+  let loss = 0, correct = 0;
+  for (let s = start; s < start + n; s++) {
+    const x = Array.from({ length: F }, (_, k) => split.images[s * F + k] / 255);
+    const h = Array.from({ length: 5 }, (_, j) => Math.max(0, x.reduce((a, xk, k) => a + xk * W1[k * 5 + j], b1[j])));
+    const z = Array.from({ length: C }, (_, c) => h.reduce((a, hj, j) => a + hj * W2[j * C + c], b2[c]));
+    const m = Math.max(...z);
+    loss += Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0)) + m - z[split.labels[s]];
+    if (z.indexOf(m) === split.labels[s]) correct++;
+  }
+  return { loss: loss / n, accuracy: correct / n };
+}
+
+describe('the samples each part of training sees', () => {
+  it('validation scores the validation range, and evaluate(split, start, count) that range, over several eval batches', async () => {
+    const g = gpu();
+    const data = uploadDataset(g, { train: split, test: split }, C);
+    const setups: TrialSetup[] = [3, 4].map((seed) => ({ seed, optimizer: { optimizer: 'adam', hyper: { lr: 0.05 } }, dropout: 0 }));
+    // Training 0..39, validation 40..62 (in eval batches of 10, 10 and 3).
+    const group = new TrainingGroup(g, data, { sizes: [F, 5, C], batch: 8, trainCount: 40, validationCount: 23, evalBatch: 10 }, setups);
+    const epoch = await group.trainEpoch(0);
+    const params = await group.model.arena.read();
+    const some = await group.evaluate(data.train, 17, 33);
+    for (let t = 0; t < setups.length; t++) {
+      const val = hostScore(group.model, params[t], 40, 23);
+      const mid = hostScore(group.model, params[t], 17, 33);
+      // float32 logits of O(1): the mean loss to 1e-5.
+      expect(Math.abs(epoch[t].validation!.loss - val.loss), `trial ${t} validation loss`).toBeLessThan(1e-5);
+      expect(Math.abs(some[t].loss - mid.loss), `trial ${t} loss on 17..49`).toBeLessThan(1e-5);
+      // Accuracy: the same argmax unless two logits tie to float32 precision (not here).
+      expect(epoch[t].validation!.accuracy).toBeCloseTo(val.accuracy, 9);
+      expect(some[t].accuracy).toBeCloseTo(mid.accuracy, 9);
+    }
+    // The ranges do score differently: the checks above can tell them apart (10x their tolerance).
+    for (const t of [0, 1]) {
+      expect(Math.abs(hostScore(group.model, params[t], 0, 23).loss - hostScore(group.model, params[t], 40, 23).loss)).toBeGreaterThan(1e-4);
+      expect(Math.abs(hostScore(group.model, params[t], 0, 33).loss - hostScore(group.model, params[t], 17, 33).loss)).toBeGreaterThan(1e-4);
+    }
+    group.destroy();
+  });
+
+  it('each trial shuffles the training samples by its own seed, anew every epoch', async () => {
+    const g = gpu();
+    const data = uploadDataset(g, { train: split, test: split }, C);
+    const n = 64;
+    const seeds = [11, 12, 11];
+    const group = new TrainingGroup(g, data, { sizes: [F, 5, C], batch: 8, trainCount: n, validationCount: 0 }, seeds.map((seed) => ({ seed, optimizer: { optimizer: 'sgd' }, dropout: 0 })));
+    // The order lives in the group's index buffer, which the gather kernels read each step.
+    const idx = (group as unknown as { idx: GBuf }).idx;
+    const orders: number[][][] = [];
+    for (const epoch of [0, 1]) {
+      group.beginEpoch(epoch);
+      const all = await g.readU32(idx);
+      orders.push(seeds.map((_, t) => Array.from(all.subarray(t * n, (t + 1) * n))));
+    }
+    const inOrder = Array.from({ length: n }, (_, i) => i);
+    for (const e of [0, 1]) {
+      for (const o of orders[e]) {
+        expect([...o].sort((a, b) => a - b)).toEqual(inOrder); // every sample once
+        expect(o).not.toEqual(inOrder); // shuffled
+      }
+      expect(orders[e][1]).not.toEqual(orders[e][0]); // seeds differ
+      expect(orders[e][2]).toEqual(orders[e][0]); // the same seed, the same order, wherever it sits
+    }
+    expect(orders[1][0]).not.toEqual(orders[0][0]); // epochs differ
+    expect(orders[1][1]).not.toEqual(orders[0][1]);
     group.destroy();
   });
 });
