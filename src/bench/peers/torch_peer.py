@@ -284,61 +284,64 @@ def batch_rows(count, batch):
     return [(s, min(batch, count - s)) for s in range(0, count, batch)]
 
 
-def run_stacked(args, data, trials, device, graphs):
-    """Trains the trials together for args.epochs; returns (seconds, setup seconds, per-epoch
-    validation accuracies, test losses, test accuracies)."""
+def prepare_stack(args, data, trials, device, graphs):
+    """A stack of the trials, warmed up (and its steps captured, with graphs), then set back
+    to its initial state. Returns (stack, step(idx) for idx [T, n], setup seconds)."""
     torch.manual_seed(trials[0]['seed'])  # shuffles and dropout masks (the default generator: graph-safe)
     stack = Stack(trials, args.sizes, device)
-    n_train = data.train_x.shape[0]
     T = len(trials)
-    rows = batch_rows(n_train, args.batch)
+    tail = batch_rows(data.train_x.shape[0], args.batch)[-1][1]
     t0 = time.perf_counter()
     stack.initialize()
     if graphs:
-        idx_full = torch.zeros(T, args.batch, dtype=torch.long, device=device)
-        tail = rows[-1][1]
-        idx_tail = torch.zeros(T, tail, dtype=torch.long, device=device) if tail != args.batch else None
+        static = {n: torch.zeros(T, n, dtype=torch.long, device=device) for n in {args.batch, tail}}
         side = torch.cuda.Stream(device)
         side.wait_stream(torch.cuda.current_stream(device))
         with torch.cuda.stream(side):  # warm-up before capture, as torch.cuda.graph asks
             for _ in range(3):
-                stack.step(data.train_x, data.train_y, idx_full)
-                if idx_tail is not None:
-                    stack.step(data.train_x, data.train_y, idx_tail)
+                for idx in static.values():
+                    stack.step(data.train_x, data.train_y, idx)
         torch.cuda.current_stream(device).wait_stream(side)
-        full = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(full):
-            stack.step(data.train_x, data.train_y, idx_full)
-        last = None
-        if idx_tail is not None:
-            last = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(last, pool=full.pool()):
-                stack.step(data.train_x, data.train_y, idx_tail)
+        captured, pool = {}, None
+        for n, idx in static.items():  # one graph per batch shape: full batches, the last one
+            captured[n] = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(captured[n], pool=pool):
+                stack.step(data.train_x, data.train_y, idx)
+            pool = captured[n].pool()
+
+        def step(idx):
+            static[idx.shape[1]].copy_(idx)
+            captured[idx.shape[1]].replay()
     else:
-        warm = torch.zeros(T, args.batch, dtype=torch.long, device=device)
+        def step(idx):
+            stack.step(data.train_x, data.train_y, idx)
         for _ in range(3):
-            stack.step(data.train_x, data.train_y, warm)
+            step(torch.zeros(T, args.batch, dtype=torch.long, device=device))
     stack.evaluate(data.val_x[:EVAL_BATCH], data.val_y[:EVAL_BATCH])
     stack.initialize()  # the warm-up steps changed parameters and state: start afresh
     sync(device)
-    setup = time.perf_counter() - t0
+    return stack, step, time.perf_counter() - t0
 
+
+def shuffles(T, n, device):
+    """Every trial's own order of the n training samples for one epoch."""
+    return torch.rand(T, n, device=device).argsort(dim=1)
+
+
+def run_stacked(args, data, trials, device, graphs):
+    """Trains the trials together for args.epochs; returns (seconds, setup seconds, per-epoch
+    validation accuracies, test losses, test accuracies)."""
+    stack, step, setup = prepare_stack(args, data, trials, device, graphs)
+    n_train = data.train_x.shape[0]
+    T = len(trials)
     t0 = time.perf_counter()
     val_acc = []
     for epoch in range(args.epochs):
-        order = torch.rand(T, n_train, device=device).argsort(dim=1)
+        order = shuffles(T, n_train, device)
         stack.loss_sum.zero_()
         stack.correct.zero_()
-        for s, n in rows:
-            if graphs:
-                if n == args.batch:
-                    idx_full.copy_(order[:, s:s + n])
-                    full.replay()
-                else:
-                    idx_tail.copy_(order[:, s:s + n])
-                    last.replay()
-            else:
-                stack.step(data.train_x, data.train_y, order[:, s:s + n])
+        for s, n in batch_rows(n_train, args.batch):
+            step(order[:, s:s + n])
         train_loss = (stack.loss_sum / n_train).tolist()
         train_acc = (stack.correct / n_train).tolist()
         if data.val_x.shape[0]:
@@ -347,6 +350,32 @@ def run_stacked(args, data, trials, device, graphs):
     test_loss, test_acc = stack.evaluate(data.test_x, data.test_y)
     sync(device)
     return time.perf_counter() - t0, setup, val_acc, test_loss, test_acc
+
+
+def measure_throughput(args, data, trials, device, graphs):
+    """As bench:perf measures the engine: the median of three timed runs of args.steps
+    training steps of all trials (one sync each), then one validation pass."""
+    stack, step, setup = prepare_stack(args, data, trials, device, graphs)
+    n_train = data.train_x.shape[0]
+    order = shuffles(len(trials), n_train, device)
+    full = [s for s, n in batch_rows(n_train, args.batch) if n == args.batch]
+    per = []
+    for rep in range(3):
+        sync(device)
+        t0 = time.perf_counter()
+        for k in range(args.steps):
+            s = full[(rep * args.steps + k) % len(full)]
+            step(order[:, s:s + args.batch])
+        sync(device)
+        per.append((time.perf_counter() - t0) / args.steps)
+    t0 = time.perf_counter()
+    stack.evaluate(data.val_x, data.val_y)
+    sync(device)
+    eval_seconds = time.perf_counter() - t0
+    step_seconds = statistics.median(per)
+    epoch = len(batch_rows(n_train, args.batch)) * step_seconds + eval_seconds
+    return {'stepMs': step_seconds * 1000, 'evalMs': eval_seconds * 1000, 'epochSeconds': epoch,
+            'trialEpochsPerMinute': 60 * len(trials) / epoch, 'setupSeconds': setup}
 
 
 # ---------------------------------------------------------------- one model at a time
@@ -520,8 +549,8 @@ def measure_steps(args, data, device):
 
 def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--task', choices=['info', 'steps', 'study'], default='study')
-    p.add_argument('--mode', choices=['batched', 'graphs', 'loop'], default='batched', help='how --task study trains')
+    p.add_argument('--task', choices=['info', 'steps', 'throughput', 'study'], default='study')
+    p.add_argument('--mode', choices=['batched', 'graphs', 'loop'], default='batched', help='how --task study or throughput trains (throughput: batched or graphs)')
     p.add_argument('--data', action='append', default=[], metavar='NAME=DIR', help='directory of a data set\'s four IDX files (raw or .gz); repeatable')
     p.add_argument('--device', choices=['auto', 'cpu', 'cuda'], default='auto')
     p.add_argument('--optimizers', default='sgd,adam,rmsprop,custom')
@@ -538,6 +567,7 @@ def parse(argv):
     p.add_argument('--sizes', default='784,128,128,10')
     p.add_argument('--optimizer', default='adam', help='--task steps: the optimizer')
     p.add_argument('--seconds', type=float, default=5, help='--task steps: timed seconds, about')
+    p.add_argument('--steps', type=int, default=10, help='--task throughput: steps per timed run')
     args = p.parse_args(argv)
     args.optimizers = args.optimizers.split(',')
     args.regs = args.regs.split(',')
@@ -587,6 +617,13 @@ def main(argv):
         if args.mode == 'graphs' and device.type != 'cuda':
             raise ValueError('--mode graphs needs CUDA')
         trials = plan(args)
+        if args.task == 'throughput':
+            if args.mode == 'loop':
+                raise ValueError('--task throughput measures stacked trials: --mode batched or graphs')
+            log(f'torch {args.mode} throughput: {name}, {len(trials)} trials ({base["device"]}) ...')
+            emit({'task': 'throughput', 'mode': args.mode, 'dataset': name, 'trials': len(trials), 'batch': args.batch,
+                  'loadSeconds': data.load_seconds, **base, **measure_throughput(args, data, trials, device, args.mode == 'graphs')})
+            continue
         log(f'torch {args.mode}: {name}, {len(trials)} trials x {args.epochs} epochs ({base["device"]}) ...')
         if args.mode == 'loop':
             seconds, setup, val_acc, test_loss, test_acc = run_loop(args, data, trials, device)

@@ -4,29 +4,91 @@
 //      Adam and SGD, for this engine and for TensorFlow.js (webgpu on the same Dawn runtime,
 //      wasm, cpu; src/bench/peers/tfjs.ts);
 //   2. study throughput in trial-epochs per minute: one by one and batched (T = 12, 120),
-//      on the study's mix of optimizers and regularization modes.
+//      on the study's mix of optimizers and regularization modes;
+//   3. the PyTorch peer (src/bench/peers/torch_peer.py, where a python3 can import torch):
+//      one model at a time (nn.Sequential + torch.optim) against 1, the same stacked trials
+//      written by hand (eager; CUDA graphs on CUDA) against 2.
+// --study instead runs the whole default study with this engine and the PyTorch peer
+// (study-compare.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Gpu } from '../../kernels/gpu.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
-import { PRESETS, trainCount } from '../study/config.ts';
+import { PRESETS, STUDY_SEEDS, trainCount } from '../study/config.ts';
 import { loadDataset } from '../data/datasets.ts';
 import { environment } from '../study/environment.ts';
 import { uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
 import { measureTfjs, type PeerResult } from '../peers/tfjs.ts';
+import type { TorchSteps, TorchThroughput } from '../peers/torch.ts';
 import { planTrials } from '../study/plan.ts';
 import { TrainingGroup, type TrialSetup } from '../study/trainer.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
+import { compareStudy, formatStudy, type StudyComparison } from './study-compare.ts';
+import { openTorchPeer, runTorch, workloadArgs, type TorchPeer } from './torch-peer.ts';
 
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string', default: 'perf.json' },
-    'skip-peers': { type: 'boolean', default: false },
-    'max-trials': { type: 'string', default: '120' },
-    seconds: { type: 'string', default: '5' },
-  },
-});
+const PEERS = ['tfjs', 'torch'] as const;
+
+export interface PerfOptions {
+  out: string;
+  peers: Array<(typeof PEERS)[number]>;
+  maxTrials: number;
+  seconds: number;
+  study: boolean;
+  studySeeds: number;
+  studyEpochs: number;
+  loopSeeds: number;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      out: { type: 'string', default: 'perf.json' },
+      'skip-peers': { type: 'boolean', default: false },
+      peers: { type: 'string', default: PEERS.join(',') },
+      'max-trials': { type: 'string', default: '120' },
+      seconds: { type: 'string', default: '5' },
+      study: { type: 'boolean', default: false },
+      'study-seeds': { type: 'string', default: '10' },
+      'study-epochs': { type: 'string', default: '10' },
+      'loop-seeds': { type: 'string', default: '1' },
+    },
+  });
+}
+
+/** bench:perf's options; a bad one throws an Error whose message is the line to print. */
+export function parsePerfArgs(args: string[]): PerfOptions {
+  let parsed;
+  try {
+    parsed = parse(args);
+  } catch (e) {
+    throw new Error((e as Error).message.split('\n')[0]); // node's messages run to three lines
+  }
+  const { values } = parsed;
+  const int = (name: 'max-trials' | 'study-seeds' | 'study-epochs' | 'loop-seeds', min: number, max = Infinity): number => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ''}, got '${values[name]}'`);
+    return n;
+  };
+  const peers = values['skip-peers'] ? [] : values.peers!.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = peers.filter((p) => !(PEERS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`--peers: unknown peer '${unknown[0]}' (known: ${PEERS.join(', ')})`);
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
+  return {
+    out: values.out!,
+    peers: peers as PerfOptions['peers'],
+    maxTrials: int('max-trials', 1),
+    seconds,
+    study: values.study!,
+    studySeeds: int('study-seeds', 1, STUDY_SEEDS.length),
+    studyEpochs: int('study-epochs', 1),
+    loopSeeds: int('loop-seeds', 1, STUDY_SEEDS.length),
+  };
+}
 
 const study = PRESETS['seed-study'];
 const SIZES = study.sizes;
@@ -69,9 +131,61 @@ interface Throughput {
   peakGpuBytes: number | null;
 }
 
-async function main(): Promise<void> {
+/** What the PyTorch peer measured, beside the engine: its device, and per measurement the
+ * engine's speed over the peer's (engineSpeedup > 1: the engine is faster). */
+interface TorchSection {
+  python: string;
+  torch: string;
+  device: string;
+  steps: Array<TorchSteps & { engineSpeedup: number }>;
+  throughput: Array<TorchThroughput & { engineSpeedup: number | null }>;
+}
+
+async function measureTorch(peer: TorchPeer, engine: Array<{ optimizer: string; stepsPerSecond: number }>, throughput: Throughput[], o: PerfOptions): Promise<TorchSection> {
+  const section: TorchSection = { python: peer.python, torch: peer.torch, device: peer.device, steps: [], throughput: [] };
+  const fashion = { ...study, datasets: ['fashion-mnist' as const] };
+  // One model at a time, the same optimizers as the engine's one-trial measurement.
+  for (const e of engine) {
+    const args = ['--task', 'steps', '--optimizer', e.optimizer, '--seconds', String(o.seconds), ...(await workloadArgs(fashion, fashion.datasets))];
+    for (const r of await runTorch<TorchSteps>(peer, args, log, `steps (${e.optimizer})`)) {
+      section.steps.push({ ...r, engineSpeedup: e.stepsPerSecond / r.stepsPerSecond });
+      log(`torch loop ${e.optimizer}: ${r.stepsPerSecond.toFixed(1)} steps/s (${r.msPerStep.toFixed(2)} ms/step)`);
+    }
+  }
+  // Stacked trials at the engine's batched sizes: the 12 cells (first seed), all 120.
+  for (const T of [12, 120].filter((t) => t <= o.maxTrials)) {
+    const c = { ...fashion, seeds: T === 12 ? study.seeds.slice(0, 1) : study.seeds };
+    const mine = throughput.find((t) => t.mode === 'batched' && t.trialsAtOnce === T);
+    for (const mode of peer.cuda ? ['graphs', 'batched'] : ['batched']) {
+      const args = ['--task', 'throughput', '--mode', mode, '--steps', String(T > 12 ? 5 : 10), ...(await workloadArgs(c, c.datasets))];
+      for (const r of await runTorch<TorchThroughput>(peer, args, log, `throughput (${mode}, T=${T})`)) {
+        section.throughput.push({ ...r, engineSpeedup: mine ? mine.trialEpochsPerMinute / r.trialEpochsPerMinute : null });
+        log(`torch ${mode} T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min (${r.stepMs.toFixed(1)} ms/step)`);
+      }
+    }
+  }
+  return section;
+}
+
+function write(out: string, report: object): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 1)}\n`);
+  log(`wrote ${out}`);
+}
+
+async function main(o: PerfOptions): Promise<void> {
   const gpu = await Gpu.open();
   log(`adapter: ${gpu.describe()}`);
+  const peer = o.peers.includes('torch') ? await openTorchPeer(log) : null;
+  const torchEnv = peer ? { python: peer.python, torch: peer.torch, device: peer.device } : null;
+  if (o.study) {
+    const comparison: StudyComparison = await compareStudy(gpu, peer, { seeds: o.studySeeds, epochs: o.studyEpochs, loopSeeds: o.loopSeeds }, log);
+    const env = environment(gpu);
+    gpu.destroy();
+    write(o.out, { schema: 'webgpu-optbench/perf@1', createdAt: new Date().toISOString(), environment: { ...env, torch: torchEnv }, study: comparison });
+    console.log(`adapter: ${env.adapter}\n${formatStudy(comparison)}`);
+    return;
+  }
   const data = uploadDataset(gpu, await loadDataset('fashion-mnist'));
   const steps = trainCount(study);
   const stepsPerEpoch = Math.ceil(steps / BATCH);
@@ -113,46 +227,58 @@ async function main(): Promise<void> {
   const epochAlone = mean((t) => t.epochSeconds);
   throughput.push({ mode: 'one by one (mean of the 12 cells)', trialsAtOnce: 1, stepMs: mean((t) => t.stepMs), evalMs: mean((t) => t.evalMs), epochSeconds: epochAlone, trialEpochsPerMinute: 60 / epochAlone, peakGpuBytes: Math.max(...alone.map((t) => t.peakGpuBytes ?? 0)) });
   log(`one by one: ${throughput[0].trialEpochsPerMinute.toFixed(2)} trial-epochs/min`);
-  const maxT = Number(values['max-trials']);
-  for (const T of [12, 120].filter((t) => t <= maxT)) {
+  for (const T of [12, 120].filter((t) => t <= o.maxTrials)) {
     const setups = Array.from({ length: T }, (_, k) => setupOf(T === 12 ? cells[k] : k));
     const r = await measure('batched', setups, T > 12 ? 5 : 10);
     throughput.push(r);
     log(`batched T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min, peak GPU memory ${(r.peakGpuBytes! / 2 ** 20).toFixed(0)} MiB`);
   }
 
-  // 3. TensorFlow.js on the same machine.
-  let peers: PeerResult[] = [];
-  if (!values['skip-peers']) peers = await measureTfjs({ seconds: Number(values.seconds), log });
+  // 3. The peers on the same machine, one after the other.
+  const torch = peer ? await measureTorch(peer, engine, throughput, o) : null;
+  const peers: PeerResult[] = o.peers.includes('tfjs') ? await measureTfjs({ seconds: o.seconds, log }) : [];
 
   const env = environment(gpu);
   gpu.destroy();
-  const report = { schema: 'webgpu-optbench/perf@1', createdAt: new Date().toISOString(), environment: env, workload: { model: SIZES, batch: BATCH, dataset: 'fashion-mnist', stepsPerEpoch }, engine, peers, throughput };
-  mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, `${JSON.stringify(report, null, 1)}\n`);
+  const report = { schema: 'webgpu-optbench/perf@1', createdAt: new Date().toISOString(), environment: { ...env, torch: torchEnv }, workload: { model: SIZES, batch: BATCH, dataset: 'fashion-mnist', stepsPerEpoch }, engine, peers, torch, throughput };
+  write(o.out, report);
   console.log(formatPerf(report));
-  log(`wrote ${values.out}`);
 }
 
-export function formatPerf(r: { engine: Array<{ optimizer: string; stepsPerSecond: number; msPerStep: number }>; peers: PeerResult[]; throughput: Throughput[]; environment: { adapter: string } }): string {
+export function formatPerf(r: { engine: Array<{ optimizer: string; stepsPerSecond: number; msPerStep: number }>; peers: PeerResult[]; torch: TorchSection | null; throughput: Throughput[]; environment: { adapter: string } }): string {
   const lines = [`adapter: ${r.environment.adapter}`, '', 'one trial, steady state (batch 128, Fashion-MNIST, MLP 784-128-128-10)', `${'framework'.padEnd(26)} ${'optimizer'.padEnd(9)} ${'steps/s'.padStart(9)} ${'ms/step'.padStart(9)} ${'engine is'.padStart(10)}`];
-  for (const e of r.engine) lines.push(`${'webgpu-optbench'.padEnd(26)} ${e.optimizer.padEnd(9)} ${e.stepsPerSecond.toFixed(1).padStart(9)} ${e.msPerStep.toFixed(2).padStart(9)} ${'1.00x'.padStart(10)}`);
+  const row = (name: string, optimizer: string, sps: number, ms: number, ratio: number) => `${name.padEnd(26)} ${optimizer.padEnd(9)} ${sps.toFixed(1).padStart(9)} ${ms.toFixed(2).padStart(9)} ${`${ratio.toFixed(2)}x`.padStart(10)}`;
+  for (const e of r.engine) lines.push(row('webgpu-optbench', e.optimizer, e.stepsPerSecond, e.msPerStep, 1));
   for (const p of r.peers) {
     const mine = r.engine.find((e) => e.optimizer === p.optimizer)!;
     const name = `tfjs-${p.backend}`;
     if (p.stepsPerSecond === null) lines.push(`${name.padEnd(26)} ${p.optimizer.padEnd(9)} failed: ${p.error}`);
-    else lines.push(`${name.padEnd(26)} ${p.optimizer.padEnd(9)} ${p.stepsPerSecond.toFixed(1).padStart(9)} ${p.msPerStep!.toFixed(2).padStart(9)} ${`${(mine.stepsPerSecond / p.stepsPerSecond).toFixed(2)}x`.padStart(10)}`);
+    else lines.push(row(name, p.optimizer, p.stepsPerSecond, p.msPerStep!, mine.stepsPerSecond / p.stepsPerSecond));
   }
+  for (const t of r.torch?.steps ?? []) lines.push(row(`torch-loop (${t.cuda ? 'cuda' : 'cpu'})`, t.optimizer, t.stepsPerSecond, t.msPerStep, t.engineSpeedup));
   lines.push('', 'study throughput (Fashion-MNIST; epoch = 391 steps + validation of 10,000 images)', `${'mode'.padEnd(36)} ${'T'.padStart(4)} ${'ms/step'.padStart(9)} ${'eval ms'.padStart(9)} ${'trial-epochs/min'.padStart(17)} ${'vs one by one'.padStart(14)} ${'peak MiB'.padStart(9)}`);
   const base = r.throughput[0]?.trialEpochsPerMinute ?? NaN;
   for (const t of r.throughput) {
     lines.push(`${t.mode.padEnd(36)} ${String(t.trialsAtOnce).padStart(4)} ${t.stepMs.toFixed(1).padStart(9)} ${t.evalMs.toFixed(0).padStart(9)} ${t.trialEpochsPerMinute.toFixed(2).padStart(17)} ${`${(t.trialEpochsPerMinute / base).toFixed(2)}x`.padStart(14)} ${(t.peakGpuBytes === null ? '-' : (t.peakGpuBytes / 2 ** 20).toFixed(0)).padStart(9)}`);
   }
+  if (r.torch?.throughput.length) {
+    lines.push('', `PyTorch ${r.torch.torch} (${r.torch.device}), the same trials stacked by hand, same measure`, `${'mode'.padEnd(36)} ${'T'.padStart(4)} ${'ms/step'.padStart(9)} ${'eval ms'.padStart(9)} ${'trial-epochs/min'.padStart(17)} ${'engine is'.padStart(14)}`);
+    for (const t of r.torch.throughput) {
+      lines.push(`${`torch ${t.mode === 'graphs' ? 'batched, CUDA graphs' : 'batched, eager'}`.padEnd(36)} ${String(t.trials).padStart(4)} ${t.stepMs.toFixed(1).padStart(9)} ${t.evalMs.toFixed(0).padStart(9)} ${t.trialEpochsPerMinute.toFixed(2).padStart(17)} ${(t.engineSpeedup === null ? '-' : `${t.engineSpeedup.toFixed(2)}x`).padStart(14)}`);
+    }
+  }
   return lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e: unknown) => {
+  let options: PerfOptions;
+  try {
+    options = parsePerfArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  main(options).catch((e: unknown) => {
     process.stderr.write(`bench:perf: ${(e as Error).stack ?? e}\n`);
     process.exit(1);
   });
