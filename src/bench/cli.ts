@@ -30,7 +30,8 @@ const USAGE = `usage: npm run bench -- [options]
   --target X | d=X,d=X       validation accuracy for time-to-target
   --trials-at-once N         trials trained together (1 = one by one; default: as many as fit)
   --backend B                auto, vulkan, metal, d3d12, opengles, opengl
-  --profile                  per-kernel timings (GPU timestamps, or each dispatch alone)
+  --profile                  per-kernel timings (GPU timestamps, or each dispatch alone);
+                             slows training: its measured cost is reported
   --data-dir DIR             directory with the four IDX files of each data set
   --out DIR                  output directory (default runs/<preset>-<date>)
   --resume DIR               continue a stopped run; ends with the same report
@@ -123,9 +124,8 @@ async function main(): Promise<void> {
   }
   let gpu: Gpu;
   try {
+    // Profiling is opt-in (--profile): it times every dispatch apart, which slows training.
     gpu = await Gpu.open({ backend: config.backend, profile: config.profile });
-    // GPU timestamp queries time kernels at almost no cost: profile by default where they exist.
-    if (gpu.hasTimestamps) gpu.setProfiling(true);
   } catch (e) {
     if (e instanceof GpuUnavailableError) fail(e.message, 3);
     throw e;

@@ -33,7 +33,21 @@ export interface OpenedDevice {
   adapter: GPUAdapter;
   device: GPUDevice;
   report: AdapterReport;
+  /** Whether Dawn was asked to leave timestamp queries unquantized (see EXACT_TIMESTAMP_FLAGS). */
+  quantizationOffRequested: boolean;
 }
+
+export interface OpenOptions {
+  /** Ask Dawn for unquantized timestamp queries (for profiling). */
+  exactTimestamps?: boolean;
+}
+
+// Dawn rounds timestamp query results down to a coarse quantum by default (device toggle
+// timestamp_quantization, a guard against timing side channels in browsers), which turns
+// short kernels into 0 or one quantum. Turning it off needs allow_unsafe_apis. The node
+// bindings hand create()'s enable/disable-dawn-features flags to the instance, the adapter
+// and every device they create (dawn src/dawn/node/binding/TogglesLoader.cpp).
+const EXACT_TIMESTAMP_FLAGS = ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'];
 
 // The limits the engine relies on; each is raised to what the adapter offers.
 const WANTED_LIMITS = [
@@ -80,6 +94,7 @@ async function tryAdapter(
   backend: BackendName,
   featureLevel: 'core' | 'compatibility',
   retained: GPU[],
+  extraFlags: string[],
 ): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
   if (backend === 'opengles' || backend === 'opengl') {
     // Dawn's GL backend opens EGL; without a display, Mesa needs the surfaceless platform.
@@ -89,7 +104,7 @@ async function tryAdapter(
   const flag = dawnBackendFlag(backend);
   let instance: GPU;
   try {
-    instance = create(flag ? [flag] : []);
+    instance = create([...(flag ? [flag] : []), ...extraFlags]);
   } catch (e) {
     return null;
   }
@@ -117,7 +132,7 @@ function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | '
 }
 
 /** Opens a device on the requested backend ('auto' tries native first, then OpenGL ES). */
-export async function openDevice(backend: BackendName = backendFromEnv()): Promise<OpenedDevice> {
+export async function openDevice(backend: BackendName = backendFromEnv(), options: OpenOptions = {}): Promise<OpenedDevice> {
   installGlobals();
   const attempts: Array<[BackendName, 'core' | 'compatibility']> =
     backend === 'auto'
@@ -127,7 +142,7 @@ export async function openDevice(backend: BackendName = backendFromEnv()): Promi
         : [[backend, 'core']];
   const retained: GPU[] = [];
   for (const [b, level] of attempts) {
-    const found = await tryAdapter(b, level, retained);
+    const found = await tryAdapter(b, level, retained, options.exactTimestamps ? EXACT_TIMESTAMP_FLAGS : []);
     if (!found) continue;
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
@@ -135,7 +150,8 @@ export async function openDevice(backend: BackendName = backendFromEnv()): Promi
     const requiredFeatures = adapter.features.has('timestamp-query') ? (['timestamp-query'] as GPUFeatureName[]) : [];
     const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' });
     const name = b === 'auto' ? nativeBackendName() : b;
-    return { instance, retained, adapter, device, report: describe(adapter, name, level, device) };
+    const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
+    return { instance, retained, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested };
   }
   throw new GpuUnavailableError(
     `no WebGPU adapter found (backend '${backend}'). ${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,

@@ -66,6 +66,8 @@ export interface GpuOptions {
   backend?: BackendName;
   /** Time every dispatch (timestamp queries where available, else wall clock per dispatch). */
   profile?: boolean;
+  /** Open the device with unquantized timestamp queries (default: when `profile` is on). */
+  exactTimestamps?: boolean;
 }
 
 export class Gpu {
@@ -73,6 +75,8 @@ export class Gpu {
   readonly report: AdapterReport;
   readonly pool: BufferPool;
   readonly hasTimestamps: boolean;
+  /** Timestamp queries were asked to be unquantized at device creation. */
+  readonly quantizationOffRequested: boolean;
   /** Per-kernel timings; present while profiling is on. */
   profile: KernelProfile | null = null;
 
@@ -88,7 +92,7 @@ export class Gpu {
   private destroyed = false;
 
   static async open(options: GpuOptions = {}): Promise<Gpu> {
-    const gpu = new Gpu(await openDevice(options.backend));
+    const gpu = new Gpu(await openDevice(options.backend, { exactTimestamps: options.exactTimestamps ?? !!options.profile }));
     if (options.profile) gpu.setProfiling(true);
     return gpu;
   }
@@ -99,6 +103,7 @@ export class Gpu {
     this.report = opened.report;
     this.pool = new BufferPool(this.device);
     this.hasTimestamps = this.device.features.has('timestamp-query');
+    this.quantizationOffRequested = opened.quantizationOffRequested;
     this.device.addEventListener('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       this.errors.push(new GpuValidationError(e.message));
@@ -113,8 +118,13 @@ export class Gpu {
   }
 
   setProfiling(on: boolean): void {
-    if (on && !this.profile) this.profile = new KernelProfile(this.timingSource);
+    if (on && !this.profile) this.profile = this.newProfile();
     if (!on) this.profile = null;
+  }
+
+  /** An empty profile of this device's timing source (to swap in for a measurement). */
+  newProfile(): KernelProfile {
+    return new KernelProfile(this.timingSource, this.quantizationOffRequested);
   }
 
   get timingSource(): TimingSource {
@@ -391,6 +401,7 @@ export class Gpu {
         await staging.mapAsync(GPUMapMode.READ);
         const ts = new BigInt64Array(staging.getMappedRange().slice(0, kernels.length * 16));
         staging.unmap();
+        profile.observeTimestamps(ts);
         kernels.forEach((k, j) => this.attribute(profile, k, Math.max(0, Number(ts[2 * j + 1] - ts[2 * j]))));
       }
       staging.destroy();

@@ -1,4 +1,5 @@
-// Per-kernel timing: calls, total and mean time per kernel name.
+// Per-kernel timing: calls, total and mean time per kernel name, how exact those times are
+// (timing source and resolution), and what profiling itself costs (measured by the caller).
 
 export type TimingSource = 'timestamp-query' | 'wall-clock';
 
@@ -14,10 +15,83 @@ export interface KernelTiming {
   firstCallsMs: number;
 }
 
+/** How exact the times of a profile are. */
+export interface TimingResolution {
+  source: TimingSource;
+  /** Timestamp queries: the largest power of two (ns) dividing every timestamp read, i.e. the
+   * step the clock moved in (a masked, quantized clock shows a large one); null before any
+   * was read or for the wall clock. */
+  quantumNs: number | null;
+  /** Timestamp queries: whether Dawn's timestamp quantization was asked off at device creation
+   * (toggle timestamp_quantization, needs allow_unsafe_apis). */
+  quantizationOffRequested: boolean;
+  /** Wall clock: the shortest dispatch measured (a submit and wait round trip included), the
+   * floor under every time of the table; null for timestamp queries. */
+  floorUs: number | null;
+  /** One sentence for tables and the console. */
+  text: string;
+}
+
+/** The same training steps timed with and without profiling (see src/bench/study/profile-cost.ts). */
+export interface ProfileOverhead {
+  trials: number;
+  steps: number;
+  /** Wall ms per step, profiling off (commands submitted in batches, as in training). */
+  plainMsPerStep: number;
+  /** Wall ms per step, profiling on (every dispatch timed apart). */
+  profiledMsPerStep: number;
+  /** profiledMsPerStep / plainMsPerStep. */
+  ratio: number;
+  /** Dispatches recorded per training step. */
+  dispatchesPerStep: number;
+  /** Sum of the per-kernel times of one profiled step, ms: compare with plainMsPerStep. */
+  kernelMsPerStep: number;
+}
+
+/** Power-of-two quantization above which timestamps count as masked by Dawn: unmasked GPU
+ * clocks tick in ns or tens of ns; Dawn's quantization clears the low bits of a ns count. */
+const QUANTIZED_FROM_NS = 1024;
+
+/** The largest power of two (ns) that divides every value, or null when all are zero. */
+export function timestampQuantumNs(values: Iterable<bigint>): number | null {
+  let or = 0n;
+  for (const v of values) or |= v < 0n ? -v : v;
+  if (or === 0n) return null;
+  let q = 1;
+  while ((or & 1n) === 0n && q < 2 ** 40) {
+    or >>= 1n;
+    q *= 2;
+  }
+  return q;
+}
+
+/** The resolution sentence for a profile. */
+export function describeResolution(r: Omit<TimingResolution, 'text'>): string {
+  if (r.source === 'wall-clock') {
+    const floor = r.floorUs === null ? '' : `; the shortest dispatch took ${r.floorUs.toFixed(0)} us, a floor under every time`;
+    return `wall clock around each dispatch submitted and awaited alone (no timestamp queries on this adapter): resolution 1 ns, but each time includes a submit round trip${floor}`;
+  }
+  if (r.quantumNs === null) return 'GPU timestamp queries (no timestamps read yet)';
+  const quantized = r.quantumNs >= QUANTIZED_FROM_NS;
+  const state = quantized
+    ? r.quantizationOffRequested
+      ? 'Dawn still quantizes them (disabling timestamp_quantization did not take effect): short kernels read as 0 or one quantum'
+      : 'Dawn quantizes them (timestamp_quantization could not be disabled): short kernels read as 0 or one quantum'
+    : `Dawn's timestamp quantization ${r.quantizationOffRequested ? 'disabled' : 'not in effect'}`;
+  return `GPU timestamp queries, one compute pass per dispatch: timestamps step in multiples of ${r.quantumNs} ns; ${state}`;
+}
+
 export class KernelProfile {
   private totals = new Map<string, { calls: number; ns: number; firstNs: number }>();
+  private timestampBits = 0n;
+  private shortestNs = Infinity;
+  /** Set by whoever measured the cost of profiling (the study, bench:kernels). */
+  overhead: ProfileOverhead | null = null;
 
-  constructor(readonly source: TimingSource) {}
+  constructor(
+    readonly source: TimingSource,
+    readonly quantizationOffRequested = false,
+  ) {}
 
   private entry(kernel: string) {
     let t = this.totals.get(kernel);
@@ -29,6 +103,7 @@ export class KernelProfile {
     const t = this.entry(kernel);
     t.calls++;
     t.ns += ns;
+    this.shortestNs = Math.min(this.shortestNs, ns);
   }
 
   /** A pipeline's first call: kept out of the steady-state numbers. */
@@ -36,8 +111,37 @@ export class KernelProfile {
     this.entry(kernel).firstNs += ns;
   }
 
+  /** Raw timestamps as read from a query set, for the resolution. */
+  observeTimestamps(raw: BigInt64Array): void {
+    for (const v of raw) this.timestampBits |= v < 0n ? -v : v;
+  }
+
   reset(): void {
     this.totals.clear();
+  }
+
+  /** Dispatches timed so far (first calls excluded). */
+  get calls(): number {
+    let n = 0;
+    for (const t of this.totals.values()) n += t.calls;
+    return n;
+  }
+
+  /** Summed time of every timed dispatch so far (first calls excluded), ms. */
+  get totalMs(): number {
+    let ns = 0;
+    for (const t of this.totals.values()) ns += t.ns;
+    return ns / 1e6;
+  }
+
+  resolution(): TimingResolution {
+    const r = {
+      source: this.source,
+      quantumNs: this.source === 'timestamp-query' ? timestampQuantumNs([this.timestampBits]) : null,
+      quantizationOffRequested: this.quantizationOffRequested,
+      floorUs: this.source === 'wall-clock' && Number.isFinite(this.shortestNs) ? this.shortestNs / 1e3 : null,
+    };
+    return { ...r, text: describeResolution(r) };
   }
 
   /** Rows sorted by total time, largest first. */
@@ -57,10 +161,21 @@ export class KernelProfile {
   }
 }
 
+/** One line on what profiling cost, for tables and the console. */
+export function describeOverhead(o: ProfileOverhead): string {
+  return (
+    `Profiling cost: ${o.steps} training steps of ${o.trials} trial${o.trials === 1 ? '' : 's'} took ${o.plainMsPerStep.toFixed(2)} ms per step without profiling ` +
+    `and ${o.profiledMsPerStep.toFixed(2)} ms with it (${o.ratio.toFixed(2)}x); a step is ${o.dispatchesPerStep} dispatches whose timed sum is ${o.kernelMsPerStep.toFixed(2)} ms ` +
+    `(${((100 * o.kernelMsPerStep) / o.plainMsPerStep).toFixed(0)}% of the unprofiled step)`
+  );
+}
+
 /** A fixed-width text table of a profile, for the console. */
-export function formatProfile(rows: KernelTiming[], source: TimingSource): string {
-  const head = `kernel timings (${source === 'timestamp-query' ? 'GPU timestamp queries' : 'wall clock, each dispatch submitted and awaited alone'})`;
-  const lines = [head, `${'kernel'.padEnd(34)} ${'calls'.padStart(8)} ${'total ms'.padStart(10)} ${'mean us'.padStart(10)} ${'share'.padStart(7)} ${'first calls ms'.padStart(15)}`];
+export function formatProfile(profile: KernelProfile): string {
+  const rows = profile.report();
+  const lines = [`kernel timings: ${profile.resolution().text}`];
+  if (profile.overhead) lines.push(describeOverhead(profile.overhead));
+  lines.push(`${'kernel'.padEnd(34)} ${'calls'.padStart(8)} ${'total ms'.padStart(10)} ${'mean us'.padStart(10)} ${'share'.padStart(7)} ${'first calls ms'.padStart(15)}`);
   for (const r of rows) {
     lines.push(
       `${r.kernel.padEnd(34)} ${String(r.calls).padStart(8)} ${r.totalMs.toFixed(2).padStart(10)} ${r.meanUs.toFixed(1).padStart(10)} ${(100 * r.share).toFixed(1).padStart(6)}% ${r.firstCallsMs.toFixed(1).padStart(15)}`,

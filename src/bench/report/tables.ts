@@ -1,5 +1,6 @@
 // The report's tables as plain data (title, header, rows of formatted strings), rendered to
 // Markdown by markdown.ts and to HTML by html.ts.
+import { describeOverhead } from '../../kernels/profiler.ts';
 import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { DASH, fmtAcc, fmtCi, fmtInt, fmtSeconds, fmtSig, fmtVar, isNum, plural } from './format.ts';
 import type { Model, StudyIndex } from './study.ts';
@@ -142,7 +143,7 @@ export function kernelTable(kernels: ResultsFile['kernels']): Table | null {
   const scale = shares.every((s) => !isNum(s) || s <= 1) && shares.filter(isNum).reduce((a, b) => a + b, 0) <= 1.0001 ? 100 : 1;
   return {
     title: 'Per-kernel GPU time',
-    note: `Source: ${kernels.source}. Each pipeline's first call, where the driver compiles it, is counted apart ("first calls ms").`,
+    note: `Source: ${kernels.resolution?.text ?? kernels.source}. ${kernels.overhead ? `${describeOverhead(kernels.overhead)}. ` : ''}Each pipeline's first call, where the driver compiles it, is counted apart ("first calls ms").`,
     header: ['kernel', 'calls', 'total ms', 'mean µs', 'share %', 'first calls ms'],
     rows: kernels.rows.map((r) => [
       r.kernel, fmtInt(r.calls), fmtSig(r.totalMs, 4), fmtSig(r.meanUs, 3), isNum(r.share) ? (r.share * scale).toFixed(1) : DASH,

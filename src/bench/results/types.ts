@@ -1,4 +1,5 @@
 // The shapes of what a study run records and writes (results.json, the journal, reports).
+import type { ProfileOverhead, TimingResolution } from '../../kernels/profiler.ts';
 
 /** Regularization modes of the study. */
 export type RegMode = 'default' | 'L2' | 'dropout';
@@ -57,6 +58,9 @@ export interface TrialRecord {
   groupSize: number;
   /** Mean GPU time of this trial's optimizer update per step, ms (when profiled), else null. */
   updateMsPerStep: number | null;
+  /** Trained with per-kernel profiling on (its time includes profiling's cost). Absent in
+   * results written before this field existed. */
+  profiled?: boolean;
 }
 
 /** The reference study's hierarchy for one optimizer x regularization cell. */
@@ -127,13 +131,16 @@ export interface ResultsFile {
   /** Only in a sweep: its grid axes. */
   sweep?: { axes: SweepAxis[] };
   environment: EnvironmentInfo;
-  mode: { batched: boolean; trialsAtOnce: number; peakGpuBytes: number };
+  /** profiled: some trial trained with per-kernel profiling on (its time includes the cost). */
+  mode: { batched: boolean; trialsAtOnce: number; peakGpuBytes: number; profiled?: boolean };
   /** Wall seconds of the whole study (this run; a resumed run adds its earlier part). */
   wallSeconds: number;
   /** dataset -> optimizer -> reg -> the reference study's lists; in a sweep one level more:
    * dataset -> optimizer -> reg -> setting -> lists. */
   results: Record<string, Record<string, Record<string, CellLists | Record<string, CellLists>>>>;
   statistics: CellStats[];
-  kernels: { source: string; rows: KernelRow[] } | null;
+  /** Per-kernel timings (--profile): the timing source, how exact it is, what profiling
+   * cost (the same steps timed with and without it), and one row per kernel. */
+  kernels: { source: string; resolution?: TimingResolution; overhead?: ProfileOverhead | null; rows: KernelRow[] } | null;
   trials: TrialRecord[];
 }

@@ -49,11 +49,12 @@ export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: J
     config: { ...c },
     ...(axes.length ? { sweep: { axes } } : {}),
     environment: environment(gpu),
-    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: gpu.pool.snapshot().peakLiveBytes },
+    // Profiling slows training (see kernels.overhead): say whether any trial's time has it.
+    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: gpu.pool.snapshot().peakLiveBytes, profiled: trials.some((t) => t.profiled === true) },
     wallSeconds,
     results,
     statistics,
-    kernels: gpu.profile ? { source: gpu.profile.source, rows: gpu.profile.report() } : null,
+    kernels: gpu.profile ? { source: gpu.profile.source, resolution: gpu.profile.resolution(), overhead: gpu.profile.overhead, rows: gpu.profile.report() } : null,
     trials,
   };
 }

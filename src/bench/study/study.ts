@@ -3,7 +3,7 @@
 // assembles results.json, trials.csv and the report from the journal.
 import { mkdirSync } from 'node:fs';
 import type { Gpu } from '../../kernels/gpu.ts';
-import { formatProfile } from '../../kernels/profiler.ts';
+import { describeOverhead, formatProfile } from '../../kernels/profiler.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
 import { loadDataset } from '../data/datasets.ts';
 import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
@@ -14,11 +14,12 @@ import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble, writeOutputs } from './assemble.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { trainCount, type StudyConfig } from './config.ts';
-import { EVAL_BATCH, groupSize } from './groups.ts';
+import { EVAL_BATCH, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
 import { planTrials, type TrialPlan } from './plan.ts';
+import { measureProfileOverhead } from './profile-cost.ts';
 import { createProgress, type Progress } from './progress.ts';
-import { StoppedError, TrainingGroup } from './trainer.ts';
+import { StoppedError, TrainingGroup, type GroupConfig, type TrialSetup } from './trainer.ts';
 
 export interface RunOptions {
   outDir: string;
@@ -36,13 +37,13 @@ export interface RunOutcome {
   files: string[];
 }
 
-function trialRecord(p: TrialPlan, c: StudyConfig, groupSizeN: number, updateMs: number | null): TrialRecord {
+function trialRecord(p: TrialPlan, groupSizeN: number, updateMs: number | null, profiled: boolean): TrialRecord {
   return {
     id: p.id, dataset: p.dataset, optimizer: p.optimizer, reg: p.reg, seed: p.seed,
     ...(p.setting ? { setting: p.setting.label, swept: p.setting.values } : {}), hyper: p.hyper,
     l2: p.opt.l2 ?? 0, dropout: p.dropout, resetEveryStep: !!p.opt.resetEveryStep,
     epochs: [], testLoss: NaN, testAccuracy: NaN, diverged: false, divergedEpoch: null,
-    seconds: 0, samplesPerSecond: 0, groupSize: groupSizeN, updateMsPerStep: updateMs,
+    seconds: 0, samplesPerSecond: 0, groupSize: groupSizeN, updateMsPerStep: updateMs, profiled,
   };
 }
 
@@ -53,14 +54,22 @@ function checkpointInterval(): number {
   return Number.isFinite(v) && v >= 0 ? v : 30;
 }
 
+function groupConfig(c: StudyConfig): GroupConfig {
+  return { sizes: c.sizes, batch: c.batch, trainCount: trainCount(c), validationCount: c.validation, init: c.init, evalBatch: EVAL_BATCH };
+}
+
+function setups(plans: TrialPlan[]): TrialSetup[] {
+  return plans.map((p) => ({ seed: p.seed, optimizer: p.opt, dropout: p.dropout }));
+}
+
 async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: TrialPlan[], updateMs: Map<string, number>, opts: RunOptions, progress: Progress, doneEpochs: { n: number }, label: string): Promise<TrialRecord[]> {
-  const group = new TrainingGroup(gpu, data, { sizes: c.sizes, batch: c.batch, trainCount: trainCount(c), validationCount: c.validation, init: c.init, evalBatch: EVAL_BATCH }, plans.map((p) => ({ seed: p.seed, optimizer: p.opt, dropout: p.dropout })));
+  const group = new TrainingGroup(gpu, data, groupConfig(c), setups(plans));
   try {
     await group.ready();
     const T = plans.length;
     const ids = plans.map((p) => p.id);
     const fp = fingerprint(c);
-    let records = plans.map((p) => trialRecord(p, c, T, updateMs.get(p.optimizer) ?? null));
+    let records = plans.map((p) => trialRecord(p, T, updateMs.get(p.optimizer) ?? null, gpu.profile !== null));
     let first = 0;
     const saved = readCheckpoint(opts.outDir, fp, ids);
     if (saved) {
@@ -136,15 +145,21 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
       say(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
       const data = uploadDataset(gpu, ds);
       try {
-        const T = groupSize(gpu, c, mine.length);
-        maxGroup = Math.max(maxGroup, T);
+        const sizes = groupSizes(gpu, c, mine.length);
+        say(`${dataset}: ${mine.length} trials in ${sizes.length} group${sizes.length > 1 ? 's' : ''} of ${[...new Set(sizes)].join(' or ')}`);
+        maxGroup = Math.max(maxGroup, ...sizes);
         // Training products only: they run every step; evaluation keeps the defaults.
         const t0 = performance.now();
-        const tuned = await tuneMatmul(gpu, mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
+        const shapes = [...new Set(sizes)].flatMap((T) => mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
+        const tuned = await tuneMatmul(gpu, shapes);
         const fresh = tuned.filter((t) => !t.fromCache).length;
         if (fresh) say(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);
-        for (let i = 0; i < mine.length; i += T) {
-          const chunk = mine.slice(i, i + T);
+        if (gpu.profile && !gpu.profile.overhead) {
+          gpu.profile.overhead = await measureProfileOverhead(gpu, data, groupConfig(c), setups(mine.slice(0, sizes[0])));
+          say(describeOverhead(gpu.profile.overhead));
+        }
+        for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {
+          const chunk = mine.slice(i, i + sizes[g]);
           const label = chunk.length === 1 ? `${plan.indexOf(chunk[0]) + 1}/${plan.length}` : `${plan.indexOf(chunk[0]) + 1}-${plan.indexOf(chunk[chunk.length - 1]) + 1}/${plan.length}`;
           const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
           journal.append(records);
@@ -165,7 +180,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   journal.endSession(sessionSeconds);
   const results = assemble(c, gpu, plan, journal, sessionSeconds + journal.earlierSeconds, maxGroup);
   const files = await writeOutputs(outDir, results);
-  if (gpu.profile) log(formatProfile(gpu.profile.report(), gpu.profile.source));
+  if (gpu.profile) log(formatProfile(gpu.profile));
   return { results, interrupted, files };
 }
 

@@ -1,0 +1,142 @@
+// Per-kernel profiling: how exact its times are (timestamp resolution, Dawn's quantization),
+// what it costs (measured on throwaway steps), and that results.json says whether it was on.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { uploadDataset, releaseDataset } from '../src/bench/data/gpu-data.ts';
+import type { ResultsFile } from '../src/bench/results/types.ts';
+import { measureProfileOverhead } from '../src/bench/study/profile-cost.ts';
+import { TrainingGroup, type GroupConfig, type TrialSetup } from '../src/bench/study/trainer.ts';
+import { Gpu } from '../src/kernels/gpu.ts';
+import { describeResolution, KernelProfile, timestampQuantumNs } from '../src/kernels/profiler.ts';
+import { runBench } from './helpers/cli.ts';
+import { useGpu } from './helpers/gpu.ts';
+import { randomU32 } from './helpers/random.ts';
+import { useTempDirs } from './helpers/temp.ts';
+
+const gpu = useGpu();
+const tmp = useTempDirs('profile')();
+
+describe('timestamp resolution', () => {
+  it('is the largest power of two dividing every timestamp', () => {
+    expect(timestampQuantumNs([65536n * 3n, 65536n * 10n, 0n])).toBe(65536);
+    expect(timestampQuantumNs([1000n, 1003n])).toBe(1);
+    expect(timestampQuantumNs([32n * 7n, 32n * 12n])).toBe(32);
+    expect(timestampQuantumNs([0n])).toBeNull();
+    expect(timestampQuantumNs([])).toBeNull();
+  });
+
+  it('a profile reads the quantum off the raw timestamps it saw, and says when Dawn still quantizes', () => {
+    const p = new KernelProfile('timestamp-query', true);
+    expect(p.resolution().quantumNs).toBeNull();
+    p.observeTimestamps(BigInt64Array.from([123456n * 65536n, 123457n * 65536n]));
+    expect(p.resolution().quantumNs).toBe(65536);
+    expect(p.resolution().text).toMatch(/multiples of 65536 ns.*still quantizes/);
+    p.observeTimestamps(BigInt64Array.from([123456n * 65536n + 3n]));
+    expect(p.resolution().quantumNs).toBe(1);
+    expect(p.resolution().text).toMatch(/multiples of 1 ns.*quantization disabled/);
+    expect(describeResolution({ source: 'timestamp-query', quantumNs: 65536, quantizationOffRequested: false, floorUs: null })).toMatch(/could not be disabled/);
+  });
+
+  it('the wall clock names its floor: the shortest dispatch', () => {
+    const p = new KernelProfile('wall-clock');
+    p.add('a', 250_000);
+    p.add('b', 80_000);
+    p.addFirstCall('c', 1_000); // compilation calls are not part of the floor
+    expect(p.resolution().floorUs).toBeCloseTo(80, 6);
+    expect(p.resolution().text).toMatch(/wall clock.*80 us/);
+    expect(p.calls).toBe(2);
+    expect(p.totalMs).toBeCloseTo(0.33, 9);
+  });
+});
+
+describe('what profiling costs', () => {
+  it('times the same steps with and without profiling, counts the dispatches of a step, and leaves the user profile alone', async () => {
+    const g = gpu();
+    // A synthetic data set: 640 training and 100 test images of 28 x 28 random bytes.
+    const split = (count: number, seed: number) => ({
+      images: Uint8Array.from(randomU32(count * 784, seed, 256)),
+      labels: Uint8Array.from(randomU32(count, seed + 1, 10)),
+      count, rows: 28, cols: 28,
+    });
+    const data = uploadDataset(g, { train: split(640, 1), test: split(100, 3) });
+    const config: GroupConfig = { sizes: [784, 32, 10], batch: 64, trainCount: 512, validationCount: 128 };
+    const setups: TrialSetup[] = [1, 2, 3].map((seed) => ({ seed, optimizer: { optimizer: 'adam', hyper: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, l2: 0, resetEveryStep: false }, dropout: 0.3 }));
+    try {
+      // Dispatches of one step, counted here by wrapping the runtime's dispatch.
+      const probe = new TrainingGroup(g, data, config, setups);
+      await probe.ready();
+      probe.beginEpoch(0);
+      const dispatch = g.dispatch.bind(g);
+      let counted = 0;
+      g.dispatch = (k, a) => {
+        counted++;
+        dispatch(k, a);
+      };
+      try {
+        probe.trainStep(0);
+      } finally {
+        g.dispatch = dispatch;
+      }
+      await g.sync();
+      probe.destroy();
+
+      const mine = g.newProfile();
+      g.profile = mine;
+      const o = await measureProfileOverhead(g, data, config, setups);
+      expect(g.profile).toBe(mine); // restored, and nothing of the measurement landed in it
+      expect(mine.report()).toEqual([]);
+      g.profile = null;
+      expect(o.trials).toBe(3);
+      expect(o.steps).toBeGreaterThanOrEqual(3);
+      expect(o.dispatchesPerStep).toBe(counted);
+      expect(o.plainMsPerStep).toBeGreaterThan(0);
+      expect(o.kernelMsPerStep).toBeGreaterThan(0);
+      expect(o.ratio).toBeCloseTo(o.profiledMsPerStep / o.plainMsPerStep, 9);
+    } finally {
+      releaseDataset(g, data);
+    }
+  });
+
+  it('a device opened for profiling asks Dawn for exact timestamps where it has them', async () => {
+    const g = await Gpu.open({ profile: true });
+    try {
+      expect(g.quantizationOffRequested).toBe(g.hasTimestamps);
+      expect(g.profile!.resolution().source).toBe(g.timingSource);
+    } finally {
+      g.destroy();
+    }
+  });
+});
+
+describe('npm run bench and --profile', () => {
+  const args = (out: string) => ['--preset', 'quick', '--optimizers', 'sgd', '--regs', 'default', '--seed-count', '2', '--train-samples', '1000', '--validation', '200', '--epochs', '1', '--out', out];
+  const env = { XDG_CACHE_HOME: join(tmp, 'cache') };
+
+  it('profiles only when asked, and results.json says so either way', async () => {
+    const plain = join(tmp, 'plain');
+    const r1 = await runBench(args(plain), env);
+    expect(r1.code, r1.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(join(plain, 'results.json'), 'utf8')) as ResultsFile;
+    expect(a.config.profile).toBe(false);
+    expect(a.mode.profiled).toBe(false);
+    expect(a.kernels).toBeNull();
+    expect(r1.stderr).not.toMatch(/kernel timings/);
+
+    const profiled = join(tmp, 'profiled');
+    const r2 = await runBench([...args(profiled), '--profile'], env);
+    expect(r2.code, r2.stderr).toBe(0);
+    const b = JSON.parse(readFileSync(join(profiled, 'results.json'), 'utf8')) as ResultsFile;
+    expect(b.config.profile).toBe(true);
+    expect(b.mode.profiled).toBe(true);
+    expect(b.trials.every((t) => t.profiled === true)).toBe(true);
+    const k = b.kernels!;
+    expect(k.resolution!.source).toBe(b.environment.timing);
+    expect(k.overhead!.trials).toBe(2);
+    expect(k.overhead!.ratio).toBeCloseTo(k.overhead!.profiledMsPerStep / k.overhead!.plainMsPerStep, 9);
+    expect(k.rows.some((r) => r.kernel === 'matmul_nn' && r.calls > 0)).toBe(true);
+    expect(r2.stderr).toMatch(/Profiling cost: \d+ training steps of 2 trials/);
+    expect(r2.stderr).toMatch(/kernel timings: /);
+    expect(readFileSync(join(profiled, 'tables.md'), 'utf8')).toMatch(/Profiling cost/);
+  });
+});
