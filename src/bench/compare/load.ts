@@ -54,6 +54,7 @@ export function loadRun(dir: string): LoadedRun {
   if (v.schema !== RESULTS_SCHEMA) throw new CompareError(`${file} is not a results file of this tool (schema ${JSON.stringify(v.schema ?? null)}, expected "${RESULTS_SCHEMA}")`);
   const c = v.config;
   if (!isObject(c) || typeof c.preset !== 'string') throw new CompareError(`${file}: "config" with its "preset" is missing`);
+  if (v.sweep) throw new CompareError(`${file} holds a sweep (several settings per optimizer and mode); --compare takes runs without one (its report compares the optimizers at their best settings)`);
   const statistics = checkStats(file, v.statistics);
   const trials = Array.isArray(v.trials) ? v.trials : [];
   const results = { ...v, config: c, statistics, trials } as unknown as ResultsFile;

@@ -12,13 +12,19 @@ function cell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** In a sweep, after `reg`: the setting's label and one column per swept key (lr, lambda, ...),
+ * empty where the key does not apply to the trial. */
 export function trialsCsv(trials: TrialRecord[]): string {
-  const rows = [COLUMNS.join(',')];
+  const swept = [...new Set(trials.flatMap((t) => Object.keys(t.swept ?? {})))];
+  const sweep = trials.some((t) => t.setting !== undefined);
+  const header = sweep ? [...COLUMNS.slice(0, 3), 'setting', ...swept, ...COLUMNS.slice(3)] : [...COLUMNS];
+  const rows = [header.join(',')];
   for (const t of trials) {
+    const setting = sweep ? [t.setting, ...swept.map((k) => t.swept?.[k])] : [];
     for (const e of t.epochs) {
       rows.push(
         [
-          t.dataset, t.optimizer, t.reg, t.seed, e.epoch + 1, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy, e.seconds,
+          t.dataset, t.optimizer, t.reg, ...setting, t.seed, e.epoch + 1, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy, e.seconds,
           t.testLoss, t.testAccuracy, t.seconds, t.samplesPerSecond, t.diverged, t.divergedEpoch === null ? null : t.divergedEpoch + 1, t.groupSize, t.resetEveryStep,
         ].map(cell).join(','),
       );

@@ -5,6 +5,7 @@ import { DASH, fmtBytes, fmtDuration, isNum } from './format.ts';
 import type { DatasetPlots } from './plots.ts';
 import { OUTSIDE, referenceSection } from './reference.ts';
 import type { StudyIndex } from './study.ts';
+import { AT_BEST } from './sweep-tables.ts';
 import { datasetTables, kernelTable, summaryTable, type Table } from './tables.ts';
 
 export function escapeHtml(s: string): string {
@@ -93,15 +94,17 @@ td.flag{color:#a40000;font-weight:600}ul.findings li{margin:.3rem 0}
 figure{margin:1.5rem 0;overflow-x:auto}figcaption{color:#555;font-size:.85rem}pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.8rem}
 `;
 
-export function reportHtml(ix: StudyIndex, plots: Map<string, DatasetPlots>): string {
+/** `sweep`: a sweep's section (sweep-render.ts), in place of the reference comparison. */
+export function reportHtml(ix: StudyIndex, plots: Map<string, DatasetPlots>, sweep?: string): string {
   const r = ix.results;
   const parts: string[] = [];
   parts.push(`<h1>Optimizer benchmark: ${escapeHtml(String(r.config.preset))}</h1>`);
   parts.push(`<div class="kv">${htmlTable(runTable(r), 2)}</div>`);
   parts.push(`<div class="kv">${htmlTable(environmentTable(r), 2)}</div>`);
   parts.push('<h2>Summary</h2>');
+  if (sweep) parts.push(`<p>${escapeHtml(AT_BEST)}</p>`);
   for (const ds of ix.datasets()) parts.push(htmlTable(summaryTable(ix, ds), 3));
-  parts.push(referenceHtml(ix));
+  parts.push(sweep ?? referenceHtml(ix));
   let n = 0;
   for (const ds of ix.datasets()) {
     parts.push(`<h2 id="ds-${escapeHtml(ds)}">${escapeHtml(ds)}</h2>`);

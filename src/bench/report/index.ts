@@ -9,6 +9,9 @@ import { reportHtml } from './html.ts';
 import { summaryMarkdown, tablesMarkdown } from './markdown.ts';
 import { datasetPlots, type DatasetPlots } from './plots.ts';
 import { StudyIndex } from './study.ts';
+import { analyzeSweep, bestView, type SweepAnalysis } from './sweep.ts';
+import { sweepPlots } from './sweep-plots.ts';
+import { sweepConsole, sweepHtml, sweepMarkdown } from './sweep-render.ts';
 import { writeFileAtomic } from '../results/files.ts';
 
 export interface ReportFiles {
@@ -21,17 +24,26 @@ export interface ReportFiles {
   all: string[];
 }
 
+/** The index the tables and plots read, and a sweep's analysis: in a sweep the index shows
+ * each optimizer and mode at its best setting. */
+function indexOf(results: ResultsFile): { ix: StudyIndex; sweep: SweepAnalysis | null } {
+  const sweep = analyzeSweep(results);
+  return { ix: new StudyIndex(results, sweep ? bestView(results, sweep.best) : results), sweep };
+}
+
 /** The summary tables printed at the end of a run (tables.md holds the full ones). */
 export function consoleSummary(results: ResultsFile): string {
-  return summaryMarkdown(new StudyIndex(results));
+  const { ix, sweep } = indexOf(results);
+  return summaryMarkdown(ix, sweep ? sweepConsole(sweep) : undefined);
 }
 
 export async function writeReport(dir: string, results: ResultsFile): Promise<ReportFiles> {
-  const ix = new StudyIndex(results);
+  const { ix, sweep } = indexOf(results);
   const rendered = new Map<string, DatasetPlots>();
   for (const ds of ix.datasets()) rendered.set(ds, await datasetPlots(ix, ds));
-  const markdown = tablesMarkdown(ix);
-  const html = reportHtml(ix, rendered);
+  const swept = sweep ? await sweepPlots(sweep) : undefined;
+  const markdown = tablesMarkdown(ix, sweep ? sweepMarkdown(sweep) : undefined);
+  const html = reportHtml(ix, rendered, sweep ? sweepHtml(sweep, swept) : undefined);
 
   await mkdir(dir, { recursive: true });
   const files: ReportFiles = { dir, tables: join(dir, 'tables.md'), html: join(dir, 'index.html'), plots: {}, all: [] };
@@ -46,6 +58,15 @@ export async function writeReport(dir: string, results: ResultsFile): Promise<Re
       files.all.push(paths[kind]);
     }
     files.plots[ds] = paths;
+  }
+  if (swept) {
+    const write = (name: string, svg: string) => {
+      const path = join(dir, name);
+      writeFileAtomic(path, svg);
+      files.all.push(path);
+    };
+    for (const [ds, byKey] of swept.axes) for (const [key, svg] of byKey) write(`sweep-${fileSafe(ds)}-${fileSafe(key)}.svg`, svg);
+    if (swept.profile) write('profile.svg', swept.profile);
   }
   writeFileAtomic(files.tables, markdown);
   files.all.push(files.tables);

@@ -1,6 +1,7 @@
 // Markdown rendering of the report's tables (tables.md and the console summary).
 import type { ResultsFile } from '../results/types.ts';
 import { fmtDuration } from './format.ts';
+import { AT_BEST } from './sweep-tables.ts';
 import { referenceConsoleTables, referenceSection } from './reference.ts';
 import type { StudyIndex } from './study.ts';
 import { datasetTables, kernelTable, summaryTable, type Table } from './tables.ts';
@@ -29,10 +30,12 @@ function trialCount(r: ResultsFile): string {
   return `${r.trials.length} of ${r.plannedTrials} planned trials${r.complete ? '' : ' (incomplete run)'}`;
 }
 
-/** The summary tables printed at the end of a run. */
-export function summaryMarkdown(ix: StudyIndex): string {
+/** The summary tables printed at the end of a run; `sweep`: a sweep's part (sweep-render.ts),
+ * in place of the comparison with the reference study. */
+export function summaryMarkdown(ix: StudyIndex, sweep?: string): string {
   const r = ix.results;
   const lines = [`Study "${r.config.preset}": ${ix.datasets().length} data set(s), ${trialCount(r)}, wall time ${fmtDuration(r.wallSeconds)}`, ''];
+  if (sweep) return [...lines, sweep].join('\n');
   for (const ds of ix.datasets()) lines.push(mdTable(summaryTable(ix, ds), 3));
   const ref = referenceConsoleTables(ix);
   if (ref) {
@@ -51,8 +54,10 @@ export function referenceMarkdown(ix: StudyIndex, level = 2): string {
   return out.join('\n');
 }
 
-/** tables.md: the summary, then every data set's tables, then the kernel timings. */
-export function tablesMarkdown(ix: StudyIndex): string {
+/** tables.md: the summary, then every data set's tables, then the kernel timings. `sweep`:
+ * a sweep's section (sweep-render.ts), after the summary and in place of the comparison with
+ * the reference study (made at the reference's settings, which a sweep varies). */
+export function tablesMarkdown(ix: StudyIndex, sweep?: string): string {
   const r: ResultsFile = ix.results;
   const out = [
     `# Optimizer benchmark: ${mdCell(r.config.preset)}`,
@@ -61,8 +66,9 @@ export function tablesMarkdown(ix: StudyIndex): string {
     '',
   ];
   out.push('## Summary', '');
+  if (sweep) out.push(mdText(AT_BEST), '');
   for (const ds of ix.datasets()) out.push(mdTable(summaryTable(ix, ds), 3));
-  out.push(referenceMarkdown(ix, 2));
+  out.push(sweep ?? referenceMarkdown(ix, 2));
   for (const ds of ix.datasets()) {
     out.push(`## ${mdCell(ds)}`, '');
     for (const t of datasetTables(ix, ds)) out.push(mdTable(t, 3));

@@ -34,26 +34,30 @@ function uniqueInOrder<T>(preferred: readonly T[], seen: Iterable<T>): T[] {
 
 export class StudyIndex {
   readonly results: ResultsFile;
+  /** The trials and statistics the tables and plots show: all of them, or in a sweep those of
+   * each optimizer's best setting (one per data set x optimizer x mode, see sweep.ts). */
+  private readonly shown: Pick<ResultsFile, 'trials' | 'statistics'>;
   private readonly trialsByKey = new Map<string, TrialRecord>();
   private readonly statsByKey = new Map<string, CellStats>();
 
-  constructor(results: ResultsFile) {
+  constructor(results: ResultsFile, shown: Pick<ResultsFile, 'trials' | 'statistics'> = results) {
     this.results = results;
-    for (const t of results.trials) this.trialsByKey.set(`${t.dataset}\u0000${t.optimizer}\u0000${t.reg}\u0000${t.seed}`, t);
-    for (const s of results.statistics) this.statsByKey.set(`${s.dataset}\u0000${s.optimizer}\u0000${s.reg}`, s);
+    this.shown = shown;
+    for (const t of shown.trials) this.trialsByKey.set(`${t.dataset}\u0000${t.optimizer}\u0000${t.reg}\u0000${t.seed}`, t);
+    for (const s of shown.statistics) this.statsByKey.set(`${s.dataset}\u0000${s.optimizer}\u0000${s.reg}`, s);
   }
 
   /** Data sets with any trial or statistic, in the configuration's order first. */
   datasets(): string[] {
-    const seen = [...this.results.trials.map((t) => t.dataset), ...this.results.statistics.map((s) => s.dataset)];
+    const seen = [...this.shown.trials.map((t) => t.dataset), ...this.shown.statistics.map((s) => s.dataset)];
     return uniqueInOrder(this.results.config.datasets ?? [], seen);
   }
 
   /** Models of a data set that have any trial or statistic: optimizers in the configuration's order, then reg modes. */
   models(dataset: string): Model[] {
     const cells = [
-      ...this.results.trials.filter((t) => t.dataset === dataset),
-      ...this.results.statistics.filter((s) => s.dataset === dataset),
+      ...this.shown.trials.filter((t) => t.dataset === dataset),
+      ...this.shown.statistics.filter((s) => s.dataset === dataset),
     ];
     const optimizers = uniqueInOrder(this.results.config.optimizers ?? [], cells.map((c) => c.optimizer));
     const regOrder = uniqueInOrder<RegMode>([...(this.results.config.regs ?? []), ...REG_MODES], cells.map((c) => c.reg));
@@ -66,7 +70,7 @@ export class StudyIndex {
 
   /** Seeds of a data set's trials, in the configuration's order first. */
   seeds(dataset: string): number[] {
-    const seen = this.results.trials.filter((t) => t.dataset === dataset).map((t) => t.seed);
+    const seen = this.shown.trials.filter((t) => t.dataset === dataset).map((t) => t.seed);
     return uniqueInOrder(this.results.config.seeds ?? [], seen);
   }
 
@@ -87,8 +91,8 @@ export class StudyIndex {
   /** Number of epochs shown for a data set: the longest trial or stability record. */
   epochs(dataset: string): number {
     let e = 0;
-    for (const t of this.results.trials) if (t.dataset === dataset) e = Math.max(e, t.epochs.length);
-    for (const s of this.results.statistics) if (s.dataset === dataset) e = Math.max(e, s.stability.perEpochVariance.length);
+    for (const t of this.shown.trials) if (t.dataset === dataset) e = Math.max(e, t.epochs.length);
+    for (const s of this.shown.statistics) if (s.dataset === dataset) e = Math.max(e, s.stability.perEpochVariance.length);
     return e || this.results.config.epochs || 0;
   }
 
