@@ -1,7 +1,7 @@
 // npm run bench — trains the study grid and writes results.json, trials.csv, tables,
 // plots and index.html into one directory per run. Bad input is one line on stderr and
 // exit code 2; Ctrl-C stops after saving every finished trial (resume with --resume DIR).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../kernels/errors.ts';
@@ -11,6 +11,9 @@ import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from '
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
 import { DataError } from './data/errors.ts';
 import { JOURNAL, Journal } from './study/journal.ts';
+import { writeOutputs } from './study/assemble.ts';
+import { MergeError, mergeRuns } from './study/merge.ts';
+import { runPlan } from './study/shard.ts';
 import { consoleSummary, runStudy } from './study/study.ts';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -35,6 +38,10 @@ const USAGE = `usage: npm run bench -- [options]
   --data-dir DIR             directory with the four IDX files of each data set
   --out DIR                  output directory (default runs/<preset>-<date>)
   --resume DIR               continue a stopped run; ends with the same report
+  --shard K/N                train only the K-th of N parts of the study (1 <= K <= N), for
+                             many machines; the same split on every machine
+  --merge DIR... --out DIR   merge the shards' run directories into one run's outputs
+                             (results.json, trials.csv, report); nothing is trained
   --compare DIR1 DIR2        compare two runs (e.g. seed-replica and seed-study) with the
                              reference study: compare.md and compare.html into --out
                              (default runs/compare-<date>); nothing is trained`;
@@ -48,14 +55,19 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
+/** An output directory that a command may write: absent or empty. */
+function requireEmptyOut(out: string): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) fail(`output ${out} exists and is not a directory; choose another --out`);
+  if (existsSync(out) && readdirSync(out).length > 0) fail(`${out} is not empty; choose another --out`);
+}
+
 /** --compare DIR1 DIR2 [--out DIR]: writes compare.md and compare.html, prints the Markdown. */
 function compareAndExit(flags: Flags, dirs: string[]): never {
   const other = Object.keys(flags).filter((k) => k !== 'compare' && k !== 'out' && flags[k] !== undefined);
   if (other.length) fail(`--compare takes only two run directories and --out, not --${other[0]}`);
   if (dirs.length !== 2) fail(`--compare needs exactly two run directories (--compare DIR1 DIR2), got ${dirs.length}`);
   const out = (flags.out as string | undefined) ?? join('runs', `compare-${stamp()}`);
-  if (existsSync(out) && !statSync(out).isDirectory()) fail(`output ${out} exists and is not a directory; choose another --out`);
-  if (existsSync(out) && readdirSync(out).length > 0) fail(`${out} is not empty; choose another --out`);
+  requireEmptyOut(out);
   let report;
   try {
     report = compareDirs(dirs[0], dirs[1]);
@@ -74,7 +86,33 @@ function compareAndExit(flags: Flags, dirs: string[]): never {
   process.exit(0);
 }
 
-function parse(): { flags: Flags; out: string; resume: boolean } {
+/** --merge DIR... [--out DIR]: checks that the directories are every trial of one study
+ * exactly once, then writes what a single run of it writes. */
+async function mergeAndExit(flags: Flags, dirs: string[]): Promise<never> {
+  const other = Object.keys(flags).filter((k) => k !== 'merge' && k !== 'out' && flags[k] !== undefined);
+  if (other.length) fail(`--merge takes only run directories and --out, not --${other[0]}`);
+  const out = (flags.out as string | undefined) ?? join('runs', `merged-${stamp()}`);
+  requireEmptyOut(out);
+  let results;
+  try {
+    results = mergeRuns(dirs);
+  } catch (e) {
+    if (e instanceof MergeError) fail(e.message);
+    throw e;
+  }
+  let files;
+  try {
+    mkdirSync(out, { recursive: true });
+    files = await writeOutputs(out, results);
+  } catch (e) {
+    fail(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]}`);
+  }
+  process.stdout.write(`${consoleSummary(results)}\n`);
+  process.stderr.write(`merged ${results.trials.length} trials of ${dirs.length} runs: wrote ${files.length} files to ${out} (open ${join(out, 'index.html')})\n`);
+  process.exit(0);
+}
+
+function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: string[] } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -85,10 +123,10 @@ function parse(): { flags: Flags; out: string; resume: boolean } {
         init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
         'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
         backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
-        resume: { type: 'string' }, compare: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'string' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-      // Only --compare takes positionals (its two run directories); checked below.
+      // Only --compare and --merge take positionals (run directories); checked below.
       allowPositionals: true,
     });
   } catch (e) {
@@ -100,6 +138,7 @@ function parse(): { flags: Flags; out: string; resume: boolean } {
   }
   const flags = parsed.values as Flags;
   if (flags.compare) compareAndExit(flags, parsed.positionals);
+  if (flags.merge) return { flags, out: '', resume: false, mergeDirs: parsed.positionals };
   if (parsed.positionals.length) fail(`Unexpected argument '${parsed.positionals[0]}'. This command does not take positional arguments (see --help)`);
   const resume = typeof flags.resume === 'string';
   let out = resume ? (flags.resume as string) : (flags.out as string | undefined);
@@ -114,10 +153,12 @@ function parse(): { flags: Flags; out: string; resume: boolean } {
 }
 
 async function main(): Promise<void> {
-  const { flags, out, resume } = parse();
+  const { flags, out, resume, mergeDirs } = parse();
+  if (mergeDirs) return mergeAndExit(flags, mergeDirs);
   let config;
   try {
     config = resolveConfig(flags, resume ? Journal.config(out) : undefined);
+    runPlan(config); // a shard of a study with fewer trials than shards is refused here
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;

@@ -119,6 +119,15 @@ export interface KernelRow {
   firstCallsMs?: number;
 }
 
+export interface Sharding {
+  /** The study's configuration fingerprint, without the shard: the same in all its shards. */
+  fingerprint: string;
+  /** The shard this run trained (a shard's run). */
+  shard?: { index: number; count: number };
+  /** The run directories a merge read, in the order given. */
+  mergedFrom?: Array<{ dir: string; shard: { index: number; count: number } | null; trials: number; wallSeconds: number; adapter: string }>;
+}
+
 /** results.json */
 export interface ResultsFile {
   schema: 'webgpu-optbench/results@1';
@@ -130,6 +139,8 @@ export interface ResultsFile {
   config: Record<string, unknown> & { preset: string; datasets: string[]; optimizers: string[]; regs: RegMode[]; seeds: number[]; epochs: number };
   /** Only in a sweep: its grid axes. */
   sweep?: { axes: SweepAxis[] };
+  /** A shard's run (--shard K/N) or a merge of shards (--merge); absent otherwise. */
+  sharding?: Sharding;
   environment: EnvironmentInfo;
   /** profiled: some trial trained with per-kernel profiling on (its time includes the cost). */
   mode: { batched: boolean; trialsAtOnce: number; peakGpuBytes: number; profiled?: boolean };

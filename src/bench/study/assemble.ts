@@ -1,19 +1,36 @@
-// Builds results.json from the journal's finished trials, and writes it with trials.csv
-// and the report.
+// Builds results.json from the finished trials (a run's journal, or merged shards), and
+// writes it with trials.csv and the report.
 import { join } from 'node:path';
 import type { Gpu } from '../../kernels/gpu.ts';
 import { trialsCsv } from '../report/csv.ts';
 import { writeReport } from '../report/index.ts';
 import { toJson, writeFileAtomic } from '../results/files.ts';
-import type { CellLists, ResultsFile, TrialRecord } from '../results/types.ts';
+import type { CellLists, EnvironmentInfo, ResultsFile, TrialRecord } from '../results/types.ts';
 import { cellLists, cellStats } from '../results/stats.ts';
 import type { StudyConfig } from './config.ts';
 import { environment } from './environment.ts';
-import type { Journal } from './journal.ts';
+import { fingerprint } from './journal.ts';
 import { cellSettings, sweepAxes, type TrialPlan } from './plan.ts';
 
-export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: Journal, wallSeconds: number, maxGroup: number): ResultsFile {
-  const trials = plan.map((p) => journal.trials.get(p.id)).filter((t): t is TrialRecord => t !== undefined);
+/** What results.json says about the machine that trained: from the GPU of a run, or from
+ * the shards' own results.json in a merge. */
+export interface MachineFacts {
+  environment: EnvironmentInfo;
+  peakGpuBytes: number;
+  kernels: ResultsFile['kernels'];
+}
+
+export function machineFacts(gpu: Gpu): MachineFacts {
+  return {
+    environment: environment(gpu),
+    peakGpuBytes: gpu.pool.snapshot().peakLiveBytes,
+    kernels: gpu.profile ? { source: gpu.profile.source, resolution: gpu.profile.resolution(), overhead: gpu.profile.overhead, rows: gpu.profile.report() } : null,
+  };
+}
+
+/** results.json of the planned trials that finished (`finished`: by trial id). */
+export function assemble(c: StudyConfig, machine: MachineFacts, plan: TrialPlan[], finished: ReadonlyMap<string, TrialRecord>, wallSeconds: number, maxGroup: number): ResultsFile {
+  const trials = plan.map((p) => finished.get(p.id)).filter((t): t is TrialRecord => t !== undefined);
   const axes = sweepAxes(c);
   const results: ResultsFile['results'] = {};
   const statistics = [];
@@ -48,13 +65,14 @@ export function assemble(c: StudyConfig, gpu: Gpu, plan: TrialPlan[], journal: J
     plannedTrials: plan.length,
     config: { ...c },
     ...(axes.length ? { sweep: { axes } } : {}),
-    environment: environment(gpu),
+    ...(c.shard ? { sharding: { fingerprint: fingerprint(c), shard: c.shard } } : {}),
+    environment: machine.environment,
     // Profiling slows training (see kernels.overhead): say whether any trial's time has it.
-    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: gpu.pool.snapshot().peakLiveBytes, profiled: trials.some((t) => t.profiled === true) },
+    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: machine.peakGpuBytes, profiled: trials.some((t) => t.profiled === true) },
     wallSeconds,
     results,
     statistics,
-    kernels: gpu.profile ? { source: gpu.profile.source, resolution: gpu.profile.resolution(), overhead: gpu.profile.overhead, rows: gpu.profile.report() } : null,
+    kernels: machine.kernels,
     trials,
   };
 }

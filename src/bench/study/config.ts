@@ -42,6 +42,24 @@ export interface StudyConfig {
   backend: BackendName;
   profile: boolean;
   dataDir: string | null;
+  /** This run trains only the K-th of N parts of the planned trials (--shard K/N); absent
+   * for a whole study. Not part of the study's fingerprint: every shard shares it. */
+  shard?: ShardSpec;
+}
+
+/** The K-th (1-based index) of N shards of a study. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+/** `K/N` with 1 <= K <= N. */
+export function parseShard(spec: string): ShardSpec {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(spec);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!(index >= 1 && index <= count)) throw new ConfigError(`--shard must be K/N with 1 <= K <= N (e.g. --shard 2/4 for the second of four), got '${spec}'`);
+  return { index, count };
 }
 
 export const STUDY_SEEDS = [36549, 13790, 41463, 52126, 1272, 60548, 14578, 86558, 96271, 57229];
@@ -185,6 +203,13 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
   if (f('data-dir')) c.dataDir = f('data-dir')!;
   if (flags.profile === true) c.profile = true;
   if (f('target')) c.target = parseTarget(f('target')!, c.target);
+  if (f('shard') !== undefined) {
+    const shard = parseShard(f('shard')!);
+    if (base && `${base.shard?.index}/${base.shard?.count}` !== `${shard.index}/${shard.count}`) {
+      throw new ConfigError(base.shard ? `this run is shard ${base.shard.index}/${base.shard.count}; --resume continues it as such (leave out --shard)` : 'this run is a whole study, not a shard; --resume continues it as such (leave out --shard)');
+    }
+    c.shard = shard;
+  }
   for (const h of (flags.hyper as string[] | undefined) ?? []) {
     const m = /^([\w-]+)\.(\w+)=(.+)$/.exec(h);
     if (!m) throw new ConfigError(`--hyper expects optimizer.name=value (e.g. adam.lr=0.002), got '${h}'`);

@@ -11,14 +11,15 @@ import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { measureUpdateMs } from '../measure/update-timing.ts';
 import { consoleSummary } from '../report/index.ts';
 import type { ResultsFile, TrialRecord } from '../results/types.ts';
-import { assemble, writeOutputs } from './assemble.ts';
+import { assemble, machineFacts, writeOutputs } from './assemble.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { trainCount, type StudyConfig } from './config.ts';
 import { EVAL_BATCH, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
-import { planTrials, type TrialPlan } from './plan.ts';
+import type { TrialPlan } from './plan.ts';
 import { measureProfileOverhead } from './profile-cost.ts';
 import { createProgress, type Progress } from './progress.ts';
+import { runPlan } from './shard.ts';
 import { StoppedError, TrainingGroup, type GroupConfig, type TrialSetup } from './trainer.ts';
 
 export interface RunOptions {
@@ -123,7 +124,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   const started = performance.now();
   mkdirSync(outDir, { recursive: true });
   const journal = opts.resume ? Journal.open(outDir, c) : Journal.create(outDir, c);
-  const plan = planTrials(c);
+  const plan = runPlan(c);
   const todo = plan.filter((p) => !journal.trials.has(p.id));
   if (opts.resume) log(`resuming ${outDir}: ${plan.length - todo.length} of ${plan.length} trials already finished`);
 
@@ -178,7 +179,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   }
   const sessionSeconds = (performance.now() - started) / 1000;
   journal.endSession(sessionSeconds);
-  const results = assemble(c, gpu, plan, journal, sessionSeconds + journal.earlierSeconds, maxGroup);
+  const results = assemble(c, machineFacts(gpu), plan, journal.trials, sessionSeconds + journal.earlierSeconds, maxGroup);
   const files = await writeOutputs(outDir, results);
   if (gpu.profile) log(formatProfile(gpu.profile));
   return { results, interrupted, files };
