@@ -15,9 +15,9 @@ const tmp = useTempDirs('shards')();
 // One tuning cache for the file's runs; every run trains groups of 2 (one tuned shape set).
 const env = { XDG_CACHE_HOME: join(tmp, 'cache') };
 
-// 2 optimizers x 2 modes x 2 seeds on MNIST, 1 epoch of 300 images: 8 trials.
-const TINY = ['--datasets', 'mnist', '--optimizers', 'sgd,adam', '--regs', 'default,dropout', '--seed-count', '2', '--epochs', '1', '--train-samples', '300', '--validation', '100', '--sizes', '784,32,10', '--trials-at-once', '2'];
-const TINY_FLAGS = { datasets: 'mnist', optimizers: 'sgd,adam', regs: 'default,dropout', 'seed-count': '2', epochs: '1', 'train-samples': '300', validation: '100', sizes: '784,32,10' };
+// MNIST, sgd and adam at 2 learning rates, 2 modes, 2 seeds, 1 epoch of 300 images: 12 trials.
+const TINY = ['--datasets', 'mnist', '--optimizers', 'sgd,adam', '--hyper', 'adam.lr=0.001,0.003', '--regs', 'default,dropout', '--seed-count', '2', '--epochs', '1', '--train-samples', '300', '--validation', '100', '--sizes', '784,32,10', '--trials-at-once', '2'];
+const TINY_FLAGS = { datasets: 'mnist', optimizers: 'sgd,adam', hyper: ['adam.lr=0.001,0.003'], regs: 'default,dropout', 'seed-count': '2', epochs: '1', 'train-samples': '300', validation: '100', sizes: '784,32,10' };
 
 function ids(parts: { id: string }[][]): string[][] {
   return parts.map((p) => p.map((t) => t.id));
@@ -56,19 +56,19 @@ describe('partition', () => {
     for (const n of [3, 7, 100]) expect(ids(partition(again, planTrials(again), n))).toEqual(ids(partition(c, plan, n)));
   });
 
-  it('cuts the 8-trial grid where its costs say (4 trials of cost 10 and 4 of 11, total 84)', () => {
+  it('cuts the 12-trial grid where its costs say (6 trials of cost 10 and 6 of 11, total 126)', () => {
     const tiny = resolveConfig(TINY_FLAGS);
-    // Cuts nearest to 28 and 56 on the running costs 10 20 31 42 52 62 73 84: after 31 and 52.
+    // Running costs 10 20 31 42 52 62 72 82 93 104 115 126; cuts nearest to 42 and 84: after 42 and 82.
     expect(ids(partition(tiny, planTrials(tiny), 3))).toEqual([
-      ['mnist/sgd/default/36549', 'mnist/sgd/default/13790', 'mnist/sgd/dropout/36549'],
-      ['mnist/sgd/dropout/13790', 'mnist/adam/default/36549'],
-      ['mnist/adam/default/13790', 'mnist/adam/dropout/36549', 'mnist/adam/dropout/13790'],
+      ['mnist/sgd/default/fixed/36549', 'mnist/sgd/default/fixed/13790', 'mnist/sgd/dropout/fixed/36549', 'mnist/sgd/dropout/fixed/13790'],
+      ['mnist/adam/default/lr=0.001/36549', 'mnist/adam/default/lr=0.001/13790', 'mnist/adam/default/lr=0.003/36549', 'mnist/adam/default/lr=0.003/13790'],
+      ['mnist/adam/dropout/lr=0.001/36549', 'mnist/adam/dropout/lr=0.001/13790', 'mnist/adam/dropout/lr=0.003/36549', 'mnist/adam/dropout/lr=0.003/13790'],
     ]);
   });
 
   it('refuses more shards than trials', () => {
     const tiny = resolveConfig(TINY_FLAGS);
-    expect(() => partition(tiny, planTrials(tiny), 9)).toThrow(/has 8 trials; it cannot be split into 9 shards/);
+    expect(() => partition(tiny, planTrials(tiny), 13)).toThrow(/has 12 trials; it cannot be split into 13 shards/);
   });
 });
 
@@ -80,12 +80,12 @@ describe('--shard K/N', () => {
   });
 
   it('bad specs are one line, exit 2, nothing written', async () => {
-    for (const spec of ['0/3', '4/3', '1/0', 'a/b', '9/9']) {
+    for (const spec of ['0/3', '4/3', '1/0', 'a/b', '13/13']) {
       const out = join(tmp, `bad-${spec.replace('/', '-')}`);
       const r = await runBench([...TINY, '--shard', spec, '--out', out], env);
       expect(r.code, r.stderr).toBe(2);
       expect(ownErrors(r.stderr)).toHaveLength(1);
-      expect(ownErrors(r.stderr)[0]).toMatch(spec === '9/9' ? /has 8 trials; it cannot be split into 9 shards/ : /--shard must be K\/N with 1 <= K <= N/);
+      expect(ownErrors(r.stderr)[0]).toMatch(spec === '13/13' ? /has 12 trials; it cannot be split into 13 shards/ : /--shard must be K\/N with 1 <= K <= N/);
       expect(existsSync(out)).toBe(false);
     }
   });
@@ -122,12 +122,12 @@ describe('3 shards and --merge', () => {
       expect(r.code, r.stderr).toBe(0);
       const res = readResults(shard(k));
       expect(res.sharding).toEqual({ fingerprint: fingerprint(res.config as unknown as StudyConfig), shard: { index: k, count: 3 } });
-      expect(res.plannedTrials).toBe([3, 2, 3][k - 1]);
+      expect(res.plannedTrials).toBe(4);
     }
     // Shard 1 killed after its first trial: the journal keeps one trial, no results.json yet.
     const journal = join(shard(1), 'journal.jsonl');
     const lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
-    writeFileSync(journal, `${lines.filter((l) => !l.includes('"type":"trial"') || l.includes('mnist/sgd/default/36549')).join('\n')}\n`);
+    writeFileSync(journal, `${lines.filter((l) => !l.includes('"type":"trial"') || l.includes('mnist/sgd/default/fixed/36549')).join('\n')}\n`);
     rmSync(join(shard(1), 'results.json'));
     const early = await runBench(['--merge', shard(1), shard(2), shard(3), '--out', merged], env);
     expect(early.code).toBe(2);
@@ -135,7 +135,7 @@ describe('3 shards and --merge', () => {
 
     const resumed = await runBench(['--resume', shard(1)], env);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain('1 of 3 trials already finished');
+    expect(resumed.stderr).toContain('1 of 4 trials already finished');
 
     const m = await runBench(['--merge', shard(1), shard(2), shard(3), '--out', merged], env);
     expect(m.code, m.stderr).toBe(0);
@@ -144,7 +144,7 @@ describe('3 shards and --merge', () => {
     expect(numbers(b)).toEqual(numbers(a));
     expect(b.trials.map((t: TrialRecord) => t.id)).toEqual(planTrials(resolveConfig(TINY_FLAGS)).map((p) => p.id));
     expect(csvNumbers(merged)).toEqual(csvNumbers(single));
-    expect(b.sharding?.mergedFrom?.map((s) => [s.shard?.index, s.trials])).toEqual([[1, 3], [2, 2], [3, 3]]);
+    expect(b.sharding?.mergedFrom?.map((s) => [s.shard?.index, s.trials])).toEqual([[1, 4], [2, 4], [3, 4]]);
     for (const f of ['tables.md', 'index.html', 'loss-mnist.svg', 'accuracy-mnist.svg', 'time-mnist.svg']) expect(existsSync(join(merged, f)), f).toBe(true);
     expect(m.stdout).toContain('| optimizer |');
   });
@@ -159,14 +159,14 @@ describe('3 shards and --merge', () => {
   }
 
   it('refuses a missing shard, a doubled trial, a directory given twice, an unfinished shard', async () => {
-    await mergeFails([shard(1), shard(3)], /lack 2 of the study's 8 trials: shard 2\/3 is not among the directories \(2 trials, e\.g\. mnist\/sgd\/dropout\/13790\): run it with --shard 2\/3/);
-    await mergeFails([shard(1), shard(2), shard(3), single], new RegExp(`trial mnist/sgd/default/36549 is in both .*shard-1-of-3 and .*single`));
+    await mergeFails([shard(1), shard(3)], /lack 4 of the study's 12 trials: shard 2\/3 is not among the directories \(4 trials, e\.g\. mnist\/adam\/default\/lr=0\.001\/36549\): run it with --shard 2\/3/);
+    await mergeFails([shard(1), shard(2), shard(3), single], new RegExp(`trial mnist/sgd/default/fixed/36549 is in both .*shard-1-of-3 and .*single`));
     await mergeFails([shard(1), shard(2), shard(3), shard(2)], /shard-2-of-3 is given twice/);
     const unfinished = join(tmp, 'unfinished');
     cpSync(shard(3), unfinished, { recursive: true });
     const journal = join(unfinished, 'journal.jsonl');
-    writeFileSync(journal, readFileSync(journal, 'utf8').split('\n').filter((l) => !l.includes('mnist/adam/dropout/13790')).join('\n'));
-    await mergeFails([shard(1), shard(2), unfinished], /shard 3\/3 in .*unfinished lacks 1 of its 3 trials \(mnist\/adam\/dropout\/13790\): finish it with npm run bench -- --resume .*unfinished/);
+    writeFileSync(journal, readFileSync(journal, 'utf8').split('\n').filter((l) => !l.includes('mnist/adam/dropout/lr=0.003/13790')).join('\n'));
+    await mergeFails([shard(1), shard(2), unfinished], /shard 3\/3 in .*unfinished lacks 1 of its 4 trials \(mnist\/adam\/dropout\/lr=0\.003\/13790\): finish it with npm run bench -- --resume .*unfinished/);
   });
 
   it('refuses shards of different studies, naming the directory', async () => {
