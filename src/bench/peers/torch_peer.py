@@ -587,6 +587,10 @@ def device_of(choice):
         if not torch.cuda.is_available():
             raise ValueError('--device cuda: torch.cuda.is_available() is false')
         return torch.device('cuda')
+    # Every core this process may use, as llvmpipe does for the engine (some builds, Debian's
+    # among them, default to one thread); OMP_NUM_THREADS, where set, decides instead.
+    if 'OMP_NUM_THREADS' not in os.environ:
+        torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())
     return torch.device('cpu')
 
 
