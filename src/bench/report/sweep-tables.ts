@@ -26,7 +26,7 @@ export function settingsTable(a: SweepAnalysis, ds: string): Table {
   return {
     title: `Accuracy per setting — ${ds}`,
     note: `Mean over seeds and its 95% CI (Student's t); validation accuracy after the last epoch; diverged seeds left out of the means. "${BEST}": the setting ${SELECTION}.`,
-    header: ['optimizer', 'mode', 'setting', 'validation', '95% CI', 'test', '95% CI', 'seeds', 'diverged', ''],
+    header: ['optimizer', 'mode', 'setting', 'validation', '95% CI', 'test', '95% CI', 'seeds', 'diverged', 'chosen'],
     rows: cells.map((c) => [
       c.optimizer, c.reg, c.setting, fmtAcc(c.validation.mean), fmtCi(c.validation.ci95), fmtAcc(c.test.mean), fmtCi(c.test.ci95),
       String(c.trials.length), String(c.divergences), a.best.some((b) => same(b, c)) ? BEST : '',
