@@ -6,7 +6,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parsePerfArgs } from '../src/bench/perf/perf.ts';
+import { parsePerfArgs } from '../src/bench/perf/perf-options.ts';
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { findTorch, parsePeerOutput, RESULT_TAG, runPeer, skipLine, type TorchStudy } from '../src/bench/peers/torch.ts';
 import { useTempDirs } from './helpers/temp.ts';

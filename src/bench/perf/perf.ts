@@ -12,83 +12,19 @@
 // (study-compare.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Gpu } from '../../kernels/gpu.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
-import { PRESETS, STUDY_SEEDS, trainCount } from '../study/config.ts';
+import { PRESETS, trainCount } from '../study/config.ts';
 import { loadDataset } from '../data/datasets.ts';
 import { environment } from '../study/environment.ts';
 import { uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
 import { measureTfjs, type PeerResult } from '../peers/tfjs.ts';
-import type { TorchSteps, TorchThroughput } from '../peers/torch.ts';
 import { planTrials } from '../study/plan.ts';
 import { TrainingGroup, type TrialSetup } from '../study/trainer.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
+import { parsePerfArgs, type PerfOptions } from './perf-options.ts';
 import { compareStudy, formatStudy, type StudyComparison } from './study-compare.ts';
-import { openTorchPeer, runTorch, workloadArgs, type TorchPeer } from './torch-peer.ts';
-
-const PEERS = ['tfjs', 'torch'] as const;
-
-export interface PerfOptions {
-  out: string;
-  peers: Array<(typeof PEERS)[number]>;
-  maxTrials: number;
-  seconds: number;
-  study: boolean;
-  studySeeds: number;
-  studyEpochs: number;
-  loopSeeds: number;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      out: { type: 'string', default: 'perf.json' },
-      'skip-peers': { type: 'boolean', default: false },
-      peers: { type: 'string', default: PEERS.join(',') },
-      'max-trials': { type: 'string', default: '120' },
-      seconds: { type: 'string', default: '5' },
-      study: { type: 'boolean', default: false },
-      'study-seeds': { type: 'string', default: '10' },
-      'study-epochs': { type: 'string', default: '10' },
-      'loop-seeds': { type: 'string', default: '1' },
-    },
-  });
-}
-
-/** bench:perf's options; a bad one throws an Error whose message is the line to print. */
-export function parsePerfArgs(args: string[]): PerfOptions {
-  let parsed;
-  try {
-    parsed = parse(args);
-  } catch (e) {
-    throw new Error((e as Error).message.split('\n')[0]); // node's messages run to three lines
-  }
-  const { values } = parsed;
-  const int = (name: 'max-trials' | 'study-seeds' | 'study-epochs' | 'loop-seeds', min: number, max = Infinity): number => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ''}, got '${values[name]}'`);
-    return n;
-  };
-  const peers = values['skip-peers'] ? [] : values.peers!.split(',').map((p) => p.trim()).filter(Boolean);
-  const unknown = peers.filter((p) => !(PEERS as readonly string[]).includes(p));
-  if (unknown.length) throw new Error(`--peers: unknown peer '${unknown[0]}' (known: ${PEERS.join(', ')})`);
-  const seconds = Number(values.seconds);
-  if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
-  return {
-    out: values.out!,
-    peers: peers as PerfOptions['peers'],
-    maxTrials: int('max-trials', 1),
-    seconds,
-    study: values.study!,
-    studySeeds: int('study-seeds', 1, STUDY_SEEDS.length),
-    studyEpochs: int('study-epochs', 1),
-    loopSeeds: int('loop-seeds', 1, STUDY_SEEDS.length),
-  };
-}
+import { measureTorch, openTorchPeer, type TorchSection } from './torch-peer.ts';
 
 const study = PRESETS['seed-study'];
 const SIZES = study.sizes;
@@ -129,42 +65,6 @@ interface Throughput {
   epochSeconds: number;
   trialEpochsPerMinute: number;
   peakGpuBytes: number | null;
-}
-
-/** What the PyTorch peer measured, beside the engine: its device, and per measurement the
- * engine's speed over the peer's (engineSpeedup > 1: the engine is faster). */
-interface TorchSection {
-  python: string;
-  torch: string;
-  device: string;
-  steps: Array<TorchSteps & { engineSpeedup: number }>;
-  throughput: Array<TorchThroughput & { engineSpeedup: number | null }>;
-}
-
-async function measureTorch(peer: TorchPeer, engine: Array<{ optimizer: string; stepsPerSecond: number }>, throughput: Throughput[], o: PerfOptions): Promise<TorchSection> {
-  const section: TorchSection = { python: peer.python, torch: peer.torch, device: peer.device, steps: [], throughput: [] };
-  const fashion = { ...study, datasets: ['fashion-mnist' as const] };
-  // One model at a time, the same optimizers as the engine's one-trial measurement.
-  for (const e of engine) {
-    const args = ['--task', 'steps', '--optimizer', e.optimizer, '--seconds', String(o.seconds), ...(await workloadArgs(fashion, fashion.datasets))];
-    for (const r of await runTorch<TorchSteps>(peer, args, log, `steps (${e.optimizer})`)) {
-      section.steps.push({ ...r, engineSpeedup: e.stepsPerSecond / r.stepsPerSecond });
-      log(`torch loop ${e.optimizer}: ${r.stepsPerSecond.toFixed(1)} steps/s (${r.msPerStep.toFixed(2)} ms/step)`);
-    }
-  }
-  // Stacked trials at the engine's batched sizes: the 12 cells (first seed), all 120.
-  for (const T of [12, 120].filter((t) => t <= o.maxTrials)) {
-    const c = { ...fashion, seeds: T === 12 ? study.seeds.slice(0, 1) : study.seeds };
-    const mine = throughput.find((t) => t.mode === 'batched' && t.trialsAtOnce === T);
-    for (const mode of peer.cuda ? ['graphs', 'batched'] : ['batched']) {
-      const args = ['--task', 'throughput', '--mode', mode, '--steps', String(T > 12 ? 5 : 10), ...(await workloadArgs(c, c.datasets))];
-      for (const r of await runTorch<TorchThroughput>(peer, args, log, `throughput (${mode}, T=${T})`)) {
-        section.throughput.push({ ...r, engineSpeedup: mine ? mine.trialEpochsPerMinute / r.trialEpochsPerMinute : null });
-        log(`torch ${mode} T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min (${r.stepMs.toFixed(1)} ms/step)`);
-      }
-    }
-  }
-  return section;
 }
 
 function write(out: string, report: object): void {
@@ -235,7 +135,7 @@ async function main(o: PerfOptions): Promise<void> {
   }
 
   // 3. The peers on the same machine, one after the other.
-  const torch = peer ? await measureTorch(peer, engine, throughput, o) : null;
+  const torch = peer ? await measureTorch(peer, engine, throughput, { seconds: o.seconds, maxTrials: o.maxTrials, log }) : null;
   const peers: PeerResult[] = o.peers.includes('tfjs') ? await measureTfjs({ seconds: o.seconds, log }) : [];
 
   const env = environment(gpu);

@@ -1,8 +1,8 @@
 // bench:perf's use of the PyTorch peer: the study's workload as the peer's arguments, and its
-// measurements beside the engine's (ratios are the engine's speed over the peer's).
+// measurements beside the engine's (engineSpeedup: the engine's speed over the peer's).
 import { loadDataset, type DatasetName } from '../data/datasets.ts';
-import { findTorch, runPeer, skipLine, type TorchResult } from '../peers/torch.ts';
-import { trainCount, type StudyConfig } from '../study/config.ts';
+import { findTorch, runPeer, skipLine, type TorchResult, type TorchSteps, type TorchThroughput } from '../peers/torch.ts';
+import { PRESETS, trainCount, type StudyConfig } from '../study/config.ts';
 import { planTrials } from '../study/plan.ts';
 
 export interface TorchPeer {
@@ -48,4 +48,49 @@ export async function runTorch<T extends TorchResult>(peer: TorchPeer, args: str
   const r = await runPeer(peer.python, args, { log: (l) => log(`  torch: ${l}`) });
   if (r.error) log(`PyTorch peer ${what} FAILED: ${r.error}`);
   return r.results.filter((x) => x.task !== 'info') as T[];
+}
+
+/** What the PyTorch peer measured, beside the engine: its device, and per measurement the
+ * engine's speed over the peer's (engineSpeedup > 1: the engine is faster). */
+export interface TorchSection {
+  python: string;
+  torch: string;
+  device: string;
+  steps: Array<TorchSteps & { engineSpeedup: number }>;
+  throughput: Array<TorchThroughput & { engineSpeedup: number | null }>;
+}
+
+/** The peer against bench:perf's engine measurements: one model's steps/s against the
+ * engine's one trial (same optimizers), stacked trials against the engine's batched T. */
+export async function measureTorch(
+  peer: TorchPeer,
+  engine: Array<{ optimizer: string; stepsPerSecond: number }>,
+  throughput: Array<{ mode: string; trialsAtOnce: number; trialEpochsPerMinute: number }>,
+  o: { seconds: number; maxTrials: number; log: (s: string) => void },
+): Promise<TorchSection> {
+  const { log } = o;
+  const study = PRESETS['seed-study'];
+  const section: TorchSection = { python: peer.python, torch: peer.torch, device: peer.device, steps: [], throughput: [] };
+  const fashion = { ...study, datasets: ['fashion-mnist' as const] };
+  // One model at a time, the same optimizers as the engine's one-trial measurement.
+  for (const e of engine) {
+    const args = ['--task', 'steps', '--optimizer', e.optimizer, '--seconds', String(o.seconds), ...(await workloadArgs(fashion, fashion.datasets))];
+    for (const r of await runTorch<TorchSteps>(peer, args, log, `steps (${e.optimizer})`)) {
+      section.steps.push({ ...r, engineSpeedup: e.stepsPerSecond / r.stepsPerSecond });
+      log(`torch loop ${e.optimizer}: ${r.stepsPerSecond.toFixed(1)} steps/s (${r.msPerStep.toFixed(2)} ms/step)`);
+    }
+  }
+  // Stacked trials at the engine's batched sizes: the 12 cells (first seed), all 120.
+  for (const T of [12, 120].filter((t) => t <= o.maxTrials)) {
+    const c = { ...fashion, seeds: T === 12 ? study.seeds.slice(0, 1) : study.seeds };
+    const mine = throughput.find((t) => t.mode === 'batched' && t.trialsAtOnce === T);
+    for (const mode of peer.cuda ? ['graphs', 'batched'] : ['batched']) {
+      const args = ['--task', 'throughput', '--mode', mode, '--steps', String(T > 12 ? 5 : 10), ...(await workloadArgs(c, c.datasets))];
+      for (const r of await runTorch<TorchThroughput>(peer, args, log, `throughput (${mode}, T=${T})`)) {
+        section.throughput.push({ ...r, engineSpeedup: mine ? mine.trialEpochsPerMinute / r.trialEpochsPerMinute : null });
+        log(`torch ${mode} T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min (${r.stepMs.toFixed(1)} ms/step)`);
+      }
+    }
+  }
+  return section;
 }
