@@ -1,9 +1,12 @@
 // Per-kernel profiling: how exact its times are (timestamp resolution, Dawn's quantization),
-// what it costs (measured on throwaway steps), and that results.json says whether it was on.
+// what it costs (measured on throwaway steps), that results.json says whether it was on, and
+// bench:kernels' step report and scaling check.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uploadDataset, releaseDataset } from '../src/bench/data/gpu-data.ts';
+import { formatScaling, measureScaling } from '../src/bench/perf/kernel-scaling.ts';
+import { formatStepReport, measureTrainingStep, studySetups } from '../src/bench/perf/step-report.ts';
 import type { ResultsFile } from '../src/bench/results/types.ts';
 import { measureProfileOverhead } from '../src/bench/study/profile-cost.ts';
 import { TrainingGroup, type GroupConfig, type TrialSetup } from '../src/bench/study/trainer.ts';
@@ -83,7 +86,8 @@ describe('what profiling costs', () => {
 
       const mine = g.newProfile();
       g.profile = mine;
-      const o = await measureProfileOverhead(g, data, config, setups);
+      const { overhead: o, stepProfile } = await measureProfileOverhead(g, data, config, setups);
+      expect(stepProfile.calls).toBe(o.steps * counted);
       expect(g.profile).toBe(mine); // restored, and nothing of the measurement landed in it
       expect(mine.report()).toEqual([]);
       g.profile = null;
@@ -138,5 +142,39 @@ describe('npm run bench and --profile', () => {
     expect(r2.stderr).toMatch(/Profiling cost: \d+ training steps of 2 trials/);
     expect(r2.stderr).toMatch(/kernel timings: /);
     expect(readFileSync(join(profiled, 'tables.md'), 'utf8')).toMatch(/Profiling cost/);
+  });
+});
+
+describe('bench:kernels: a training step and a kernel at three sizes', () => {
+  it('spreads T trials over the grid: 12 trials hold every optimizer x mode once', () => {
+    const { setups, mix } = studySetups(12);
+    expect(setups).toHaveLength(12);
+    const cells = new Set(setups.map((s) => `${s.optimizer.optimizer}/${(s.optimizer.l2 ?? 0) > 0 ? 'L2' : s.dropout > 0 ? 'dropout' : 'default'}`));
+    expect(cells.size).toBe(12);
+    expect(mix).toBe('sgd/adam/rmsprop/custom x default/L2/dropout');
+    expect(studySetups(1).mix).toBe('sgd x default');
+    expect(new Set(studySetups(240).setups.map((s) => s.seed)).size).toBe(240);
+  });
+
+  it('reports dispatches and per-kernel time per step, and the same kernels at 1x, 2x and 4x the work', async () => {
+    const g = gpu();
+    const step = await measureTrainingStep(g, 2, 64);
+    expect(step.overhead.trials).toBe(2);
+    expect(step.perStep.reduce((a, k) => a + k.callsPerStep, 0)).toBeCloseTo(step.overhead.dispatchesPerStep, 9);
+    expect(step.perStep.reduce((a, k) => a + k.msPerStep, 0)).toBeCloseTo(step.overhead.kernelMsPerStep, 6);
+    expect(step.timing.source).toBe(g.timingSource);
+    expect(formatStepReport(step)).toMatch(/dispatches per step/);
+
+    const rows = await measureScaling(g, 64, 2, false);
+    for (const kernel of ['matmul_nn', 'axpy']) {
+      const mine = rows.filter((r) => r.kernel === kernel);
+      expect(mine.map((r) => r.work)).toEqual([1, 2, 4]);
+      expect(mine[0].timeRatio).toBe(1);
+      for (const r of mine) {
+        expect(r.meanUs).toBeGreaterThan(0);
+        expect(r.timeRatio).toBeCloseTo(r.meanUs / mine[0].meanUs, 9);
+      }
+    }
+    expect(formatScaling(rows).split('\n')).toHaveLength(2 + 6);
   });
 });

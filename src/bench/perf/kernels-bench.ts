@@ -1,5 +1,7 @@
 // npm run bench:kernels — every kernel at the study's shapes (batch 128; 784, 128, 10
-// features): time per call, GFLOP/s, GB/s, and which matmul implementation was chosen.
+// features): time per call, GFLOP/s, GB/s, and which matmul implementation was chosen;
+// then a whole training step dispatch by dispatch (dispatches per step, the per-kernel sum
+// against the step's time) and a kernel's time at three sizes of its work.
 import { parseArgs } from 'node:util';
 import { colsum } from '../../kernels/colsum.ts';
 import { BACKENDS, type BackendName } from '../../kernels/device.ts';
@@ -12,6 +14,8 @@ import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
 import { softmaxCrossEntropy } from '../../kernels/softmax-ce.ts';
 import { repsFor, timeGpu } from '../measure/timing.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
+import { formatScaling, measureScaling } from './kernel-scaling.ts';
+import { formatStepReport, measureTrainingStep } from './step-report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +38,9 @@ if (!(BACKENDS as readonly string[]).includes(values.backend!)) {
   process.exit(2);
 }
 
-const gpu = await Gpu.open({ backend: values.backend as BackendName });
+// Profiling is off for the per-call table (whole batches timed by the wall clock); the step
+// report and the scaling check below profile, so ask Dawn for unquantized timestamps.
+const gpu = await Gpu.open({ backend: values.backend as BackendName, exactTimestamps: true });
 console.log(`adapter: ${gpu.describe()}`);
 // Ten calls per submit, as kernels run inside a training step (see timeGpu).
 const PER_SUBMIT = 10;
@@ -120,7 +126,10 @@ for (const m of mmShapes) {
   await bench('axpy', `${P} params (MLP)`, '-', 2 * P * T, 3 * P * T * f32, () => axpy(gpu, -0.1, { buf: X, trialStride: P }, { buf: Y, trialStride: P }, P, T));
 }
 
-if (values.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows }, null, 1));
+const step = await measureTrainingStep(gpu, T, B);
+const scaling = await measureScaling(gpu, B, Math.max(2, Math.floor(T / 2)), !values['no-tune']);
+
+if (values.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, step, scaling }, null, 1));
 else {
   console.log(`${'kernel'.padEnd(14)} ${'shape'.padEnd(34)} ${'implementation'.padEnd(22)} ${'ms/call'.padStart(9)} ${'best ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`);
   for (const r of rows) {
@@ -129,5 +138,9 @@ else {
     );
   }
   console.log('ms/call: median of 5 batches (GFLOP/s and GB/s from it); best ms: the fastest batch');
+  console.log('');
+  console.log(formatStepReport(step));
+  console.log('');
+  console.log(formatScaling(scaling));
 }
 gpu.destroy();

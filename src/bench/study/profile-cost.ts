@@ -2,7 +2,7 @@
 // off (commands submitted in batches, as in training) and on (every dispatch timed apart),
 // plus the dispatches per step and the sum of their timed kernels against the step's time.
 import type { Gpu } from '../../kernels/gpu.ts';
-import type { ProfileOverhead } from '../../kernels/profiler.ts';
+import type { KernelProfile, ProfileOverhead } from '../../kernels/profiler.ts';
 import type { GpuDataset } from '../data/gpu-data.ts';
 import { TrainingGroup, type GroupConfig, type TrialSetup } from './trainer.ts';
 
@@ -12,7 +12,7 @@ const ROUND_MS = 500;
 /** Trains a copy of the group's trials for a few steps each way; the trials the study
  * trains are untouched. Interleaves plain and profiled rounds (twice each) and keeps each
  * kind's faster round, so a neighbour's burst of load does not land on one side only. */
-export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config: GroupConfig, setups: TrialSetup[]): Promise<ProfileOverhead> {
+export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config: GroupConfig, setups: TrialSetup[]): Promise<{ overhead: ProfileOverhead; stepProfile: KernelProfile }> {
   const saved = gpu.profile;
   await gpu.sync();
   gpu.profile = null;
@@ -51,7 +51,7 @@ export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config:
     const plainMs = Math.min(...plain);
     const best = profiled.reduce((a, b) => (b.msPerStep < a.msPerStep ? b : a));
     const timed = best.profile!;
-    return {
+    const overhead = {
       trials: setups.length,
       steps,
       plainMsPerStep: plainMs,
@@ -60,6 +60,8 @@ export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config:
       dispatchesPerStep: timed.calls / steps,
       kernelMsPerStep: timed.totalMs / steps,
     };
+    // stepProfile: the per-kernel times of the faster profiled round (`steps` steps).
+    return { overhead, stepProfile: timed };
   } finally {
     group.destroy();
     gpu.profile = saved;

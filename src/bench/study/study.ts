@@ -156,7 +156,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
         const fresh = tuned.filter((t) => !t.fromCache).length;
         if (fresh) say(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);
         if (gpu.profile && !gpu.profile.overhead) {
-          gpu.profile.overhead = await measureProfileOverhead(gpu, data, groupConfig(c), setups(mine.slice(0, sizes[0])));
+          gpu.profile.overhead = (await measureProfileOverhead(gpu, data, groupConfig(c), setups(mine.slice(0, sizes[0])))).overhead;
           say(describeOverhead(gpu.profile.overhead));
         }
         for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {

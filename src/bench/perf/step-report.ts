@@ -1,0 +1,73 @@
+// bench:kernels' view of a whole training step: the study's step (its MLP, batch, a mix of
+// its optimizers and modes) timed as training runs it, then dispatch by dispatch: how many
+// dispatches a step is, and whether the per-kernel times add up to the step's time.
+import type { Gpu } from '../../kernels/gpu.ts';
+import type { KernelTiming, ProfileOverhead, TimingResolution } from '../../kernels/profiler.ts';
+import { releaseDataset, uploadDataset } from '../data/gpu-data.ts';
+import { PRESETS } from '../study/config.ts';
+import { planTrials } from '../study/plan.ts';
+import { measureProfileOverhead } from '../study/profile-cost.ts';
+import type { TrialSetup } from '../study/trainer.ts';
+
+export interface StepReport {
+  trials: number;
+  batch: number;
+  /** Which optimizers and modes the trials hold. */
+  mix: string;
+  overhead: ProfileOverhead;
+  /** Timing source and resolution of the per-kernel times. */
+  timing: TimingResolution;
+  /** Per kernel: calls and ms per training step. */
+  perStep: Array<{ kernel: string; callsPerStep: number; msPerStep: number }>;
+}
+
+/** The study's trials, spread over its grid: T trials take every (120 / T)-th of a data
+ * set's 120 plans (all optimizers and modes, not the first optimizer's), cycling past 120. */
+export function studySetups(trials: number): { setups: TrialSetup[]; mix: string } {
+  const grid = planTrials({ ...PRESETS['seed-study'], datasets: ['mnist'] });
+  const picked = Array.from({ length: trials }, (_, i) => grid[Math.floor((i * grid.length) / Math.min(trials, grid.length)) % grid.length]);
+  const count = (key: (p: (typeof grid)[number]) => string) => [...new Set(picked.map(key))].join('/');
+  return {
+    setups: picked.map((p, i) => ({ seed: p.seed + i, optimizer: p.opt, dropout: p.dropout })),
+    mix: `${count((p) => p.optimizer)} x ${count((p) => p.reg)}`,
+  };
+}
+
+/** Random 28 x 28 images: a step's time does not depend on the pixels. */
+function syntheticSplit(count: number, seed: number) {
+  const images = new Uint8Array(count * 784);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < images.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    images[i] = x & 255;
+  }
+  const labels = Uint8Array.from({ length: count }, (_, i) => images[i * 784] % 10);
+  return { images, labels, count, rows: 28, cols: 28 };
+}
+
+export async function measureTrainingStep(gpu: Gpu, trials: number, batch: number): Promise<StepReport> {
+  const data = uploadDataset(gpu, { train: syntheticSplit(60_000, 7), test: syntheticSplit(1_000, 9) });
+  try {
+    const { setups, mix } = studySetups(trials);
+    const config = { sizes: [784, 128, 128, 10], batch, trainCount: 50_000, validationCount: 10_000 };
+    const { overhead, stepProfile } = await measureProfileOverhead(gpu, data, config, setups);
+    const perStep = stepProfile.report().map((r: KernelTiming) => ({ kernel: r.kernel, callsPerStep: r.calls / overhead.steps, msPerStep: r.totalMs / overhead.steps }));
+    return { trials, batch, mix, overhead, timing: stepProfile.resolution(), perStep };
+  } finally {
+    releaseDataset(gpu, data);
+  }
+}
+
+export function formatStepReport(r: StepReport): string {
+  const o = r.overhead;
+  const lines = [
+    `training step: ${r.trials} trial${r.trials === 1 ? '' : 's'} (${r.mix}), batch ${r.batch}, MLP 784-128-128-10, synthetic images; kernel times: ${r.timing.text}`,
+    `  ${o.dispatchesPerStep} dispatches per step; step ${o.plainMsPerStep.toFixed(3)} ms as training runs it (one submit), ${o.profiledMsPerStep.toFixed(3)} ms dispatch by dispatch (${o.ratio.toFixed(2)}x)`,
+    `  sum of the per-kernel times of a step: ${o.kernelMsPerStep.toFixed(3)} ms = ${((100 * o.kernelMsPerStep) / o.plainMsPerStep).toFixed(0)}% of the step (best of 2 rounds of ${o.steps} steps each way)`,
+    `  ${'kernel'.padEnd(22)} ${'calls/step'.padStart(10)} ${'ms/step'.padStart(9)}`,
+  ];
+  for (const k of r.perStep) lines.push(`  ${k.kernel.padEnd(22)} ${k.callsPerStep.toFixed(1).padStart(10)} ${k.msPerStep.toFixed(3).padStart(9)}`);
+  return lines.join('\n');
+}
