@@ -169,6 +169,18 @@ describe('npm run bench', () => {
       ['config with an unknown field', ['--config', cfgUnknown], /unknown field 'epoch'/],
       ['output that is a file', ['--out', aFile], /exists and is not a directory/],
       ['resume of nothing', ['--resume', join(tmp, 'nothing-here')], /no run to resume/],
+      ['negative lambda after a space', ['--lambda', '-1'], /^bench: L2 lambda must be a finite number >= 0, got -1$/],
+      ['negative dropout after a space', ['--dropout', '-0.1'], /^bench: dropout must be in \[0, 1\), got -0.1$/],
+      ['negative epochs after a space', ['--epochs', '-1'], /^bench: --epochs must be an integer >= 1, got "-1"$/],
+      ['negative trials at once after a space', ['--trials-at-once', '-1'], /^bench: --trials-at-once must be an integer >= 0, got "-1"$/],
+      ['empty seed entry', ['--seeds', '1,,2'], /^bench: --seeds '1,,2' has an empty entry; separate entries with single commas$/],
+      ['trailing comma in optimizers', ['--optimizers', 'adam,'], /^bench: --optimizers 'adam,' has an empty entry/],
+      ['empty layer size', ['--sizes', '784,,10'], /^bench: --sizes '784,,10' has an empty entry/],
+      ['batch larger than the training samples', ['--batch', '100000', '--datasets', 'mnist'], /^bench: batch 100000 is larger than the 50000 training samples; use a smaller --batch/],
+      // Beyond any adapter's storage binding (at most 4 GiB): checked once the GPU is open.
+      ['batch beyond the binding limit', ['--batch', '50000', '--sizes', '784,200000,10'], /^bench: batch 50000 x widest layer 200000 floats: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use --batch \d+ or less$/],
+      ['layer beyond the binding limit', ['--sizes', '784,2000000000,10', '--batch', '1'], /^bench: batch 1 x widest layer 2000000000 floats: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use smaller --sizes$/],
+      ['group beyond the binding limit', ['--seed-count', '1000', '--trials-at-once', '12000'], /^bench: --trials-at-once 12000: 12000 trials x .*: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use --trials-at-once \d+ or less/],
     ];
     for (const [name, args, message] of cases) {
       it(name, async () => {

@@ -112,10 +112,27 @@ async function mergeAndExit(flags: Flags, dirs: string[]): Promise<never> {
   process.exit(0);
 }
 
+/** parseArgs takes an option value that starts with '-' only as `--lambda=-1`, and calls
+ * `--lambda -1` ambiguous. What looks like a negative number after an option is its value
+ * (no option starts with a digit): join the two, so that `--epochs -1` meets the same
+ * range check as `--epochs=-1`. */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (/^--[^=]+$/.test(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
 function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: string[] } {
   let parsed;
   try {
     parsed = parseArgs({
+      args: joinNegativeValues(process.argv.slice(2)),
       options: {
         preset: { type: 'string' }, config: { type: 'string' }, datasets: { type: 'string' }, optimizers: { type: 'string' },
         regs: { type: 'string' }, seeds: { type: 'string' }, 'seed-count': { type: 'string' }, epochs: { type: 'string' },

@@ -133,8 +133,13 @@ export const PRESETS: Record<string, StudyConfig> = {
 /** Flags as util.parseArgs gives them (strings, booleans, repeated strings). */
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
-function list(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+/** Comma-separated entries ('' is none); an empty entry (`1,,2`, `adam,`) is a typo, not a
+ * request for fewer. */
+function list(v: string, flag = 'a list'): string[] {
+  if (v.trim() === '') return [];
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.some((p) => p === '')) throw new ConfigError(`${flag} '${v}' has an empty entry; separate entries with single commas`);
+  return parts;
 }
 
 function int(name: string, v: unknown, min: number): number {
@@ -181,10 +186,10 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
     if (file.preset) c.preset = file.preset;
   }
   const f = (k: string) => flags[k] as string | undefined;
-  if (f('datasets')) c.datasets = list(f('datasets')!) as DatasetName[];
-  if (f('optimizers')) c.optimizers = list(f('optimizers')!);
-  if (f('regs')) c.regs = list(f('regs')!) as RegMode[];
-  if (f('seeds')) c.seeds = list(f('seeds')!).map((s) => int('--seeds entries', s, 0));
+  if (f('datasets')) c.datasets = list(f('datasets')!, '--datasets') as DatasetName[];
+  if (f('optimizers')) c.optimizers = list(f('optimizers')!, '--optimizers');
+  if (f('regs')) c.regs = list(f('regs')!, '--regs') as RegMode[];
+  if (f('seeds')) c.seeds = list(f('seeds')!, '--seeds').map((s) => int('--seeds entries', s, 0));
   if (f('seed-count')) {
     const n = int('--seed-count', f('seed-count'), 1);
     c.seeds = Array.from({ length: n }, (_, i) => STUDY_SEEDS[i] ?? 100_000 + i);
@@ -195,10 +200,10 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
   if (f('train-samples')) c.trainSamples = int('--train-samples', f('train-samples'), 1);
   if (f('lambda') !== undefined) c.l2 = sweepValues('--lambda', f('lambda')!);
   if (f('dropout') !== undefined) c.dropout = sweepValues('--dropout', f('dropout')!);
-  if (f('sizes')) c.sizes = list(f('sizes')!).map((s) => int('--sizes entries', s, 1));
+  if (f('sizes')) c.sizes = list(f('sizes')!, '--sizes').map((s) => int('--sizes entries', s, 1));
   if (f('init')) c.init = f('init') as InitName;
   if (f('trials-at-once') !== undefined) c.trialsAtOnce = int('--trials-at-once', f('trials-at-once'), 0);
-  if (f('reset-state-every-step') !== undefined) c.resetStateEveryStep = list(f('reset-state-every-step')!);
+  if (f('reset-state-every-step') !== undefined) c.resetStateEveryStep = list(f('reset-state-every-step')!, '--reset-state-every-step');
   if (f('backend')) c.backend = f('backend') as BackendName;
   if (f('data-dir')) c.dataDir = f('data-dir')!;
   if (flags.profile === true) c.profile = true;
@@ -250,7 +255,7 @@ function validateHyper(c: StudyConfig): void {
 
 function parseTarget(v: string, base: Record<string, number>): Record<string, number> {
   const out = { ...base };
-  for (const part of list(v)) {
+  for (const part of list(v, '--target')) {
     const [k, val] = part.includes('=') ? part.split('=') : [null, part];
     const x = num('--target', val);
     if (k === null) for (const d of DATASETS) out[d] = x;
@@ -285,6 +290,7 @@ export function validate(c: StudyConfig): void {
   int('validation', c.validation, 0);
   if (c.trainSamples !== null) int('train samples', c.trainSamples, 1);
   if (c.validation + (c.trainSamples ?? 1) > 60_000) throw new ConfigError(`${c.trainSamples ?? 'some'} training + ${c.validation} validation samples exceed the 60000 of the training split`);
+  if (c.batch > trainCount(c)) throw new ConfigError(`batch ${c.batch} is larger than the ${trainCount(c)} training samples; use a smaller --batch (or more --train-samples, fewer --validation)`);
   for (const l2 of axisValues('L2 lambda', c.l2)) if (!(l2 >= 0)) throw new ConfigError(`L2 lambda must be a finite number >= 0, got ${l2}`);
   for (const p of axisValues('dropout', c.dropout)) if (!(p >= 0 && p < 1)) throw new ConfigError(`dropout must be in [0, 1), got ${p}`);
   if (c.sizes.length < 2 || c.sizes[0] !== 784 || c.sizes[c.sizes.length - 1] !== 10) throw new ConfigError(`sizes must start with 784 inputs and end with 10 classes, got ${c.sizes.join(',')}`);

@@ -1,8 +1,10 @@
 // How the trials of a data set split into groups of stacked dispatches: as many trials per
-// group as the adapter's buffer limits and a device-memory budget allow, in near-equal groups.
+// group as the adapter's buffer limits and a device-memory budget allow, in near-equal groups;
+// and whether the adapter can bind a run's buffers at all (checked before any work).
 import { totalmem } from 'node:os';
+import { sizeClass } from '../../kernels/buffer-pool.ts';
 import type { Gpu } from '../../kernels/gpu.ts';
-import { trainCount, type StudyConfig } from './config.ts';
+import { ConfigError, trainCount, type StudyConfig } from './config.ts';
 
 /** Images per evaluation batch (validation and test). */
 export const EVAL_BATCH = 1000;
@@ -40,16 +42,54 @@ export function memoryBudget(d: DeviceBudgetInput): MemoryBudget {
   return { bytes, basis: 'GPU: its maxBufferSize, within 1 to 8 GiB and half of host memory' };
 }
 
+/** Weights and biases of each layer (+8: the arena aligns each tensor). */
+function parameterCount(sizes: number[]): number {
+  return sizes.slice(1).reduce((s, n, i) => s + n * (sizes[i] + 1) + 8, 0);
+}
+
+/** A buffer every trial of a group adds to (each buffer of a group holds all its trials). */
+export interface BufferNeed {
+  /** What it holds, for messages. */
+  what: string;
+  /** Bytes per trial. */
+  bytes: number;
+  /** What to change when it does not fit even for one trial. */
+  fix: string;
+}
+
+/** The largest buffers per trial: the batch (gathered inputs, each layer's product and
+ * gradient, the matmul tuner's scratch: batch x widest layer), the parameter arena (also
+ * gradients and each optimizer slot), evaluation (EVAL_BATCH rows of each layer's output;
+ * the input is gathered once for all trials) and the shuffle index. `binding`: the
+ * adapter's largest storage buffer, for the suggested --batch. */
+export function perTrialBuffers(c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamples: number, binding = Infinity): BufferNeed[] {
+  const layers = c.sizes.slice(1);
+  const params = parameterCount(c.sizes);
+  const widest = Math.max(...c.sizes);
+  const maxBatch = maxCount(binding, 4 * widest);
+  return [
+    { what: `batch ${c.batch} x widest layer ${widest} floats`, bytes: 4 * c.batch * widest, fix: maxBatch > 0 ? `use --batch ${maxBatch} or less` : 'use smaller --sizes' },
+    { what: `layers ${c.sizes.join(',')} (${params} parameters)`, bytes: 4 * params, fix: 'use smaller --sizes' },
+    { what: `evaluation batch ${EVAL_BATCH} x widest layer ${Math.max(...layers)} floats`, bytes: 4 * EVAL_BATCH * Math.max(...layers), fix: 'use smaller --sizes' },
+    { what: `the shuffle index of ${trainSamples} samples`, bytes: 4 * trainSamples, fix: 'use fewer --train-samples' },
+  ];
+}
+
+/** Largest n with n * bytes, rounded up to the buffer pool's size class (the pool binds
+ * whole buffers), within `limit`. */
+export function maxCount(limit: number, bytes: number): number {
+  if (!Number.isFinite(limit)) return Infinity;
+  let n = Math.floor(limit / bytes);
+  while (n > 0 && sizeClass(n * bytes) > limit) n--;
+  return n;
+}
+
 /** Bytes one trial adds to a group: `largestBuffer`, its share of the group's largest buffer
  * (every buffer of a group holds all its trials), and `total`, its share of all of them. */
 export function perTrialBytes(c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamples: number): { largestBuffer: number; total: number } {
-  const layers = c.sizes.slice(1);
-  // Weights and biases of each layer (+8: the arena aligns each tensor).
-  const params = layers.reduce((s, n, i) => s + n * (c.sizes[i] + 1) + 8, 0);
-  const outputs = layers.reduce((s, n) => s + n, 0);
-  // Evaluation gathers its input once for all trials (trial stride 0): per trial only the
-  // layers' outputs, EVAL_BATCH rows of them.
-  const largestBuffer = 4 * Math.max(params, c.batch * c.sizes[0], trainSamples, EVAL_BATCH * Math.max(...layers));
+  const params = parameterCount(c.sizes);
+  const outputs = c.sizes.slice(1).reduce((s, n) => s + n, 0);
+  const largestBuffer = Math.max(...perTrialBuffers(c, trainSamples).map((b) => b.bytes));
   const total =
     4 *
     (5 * params + // parameters, gradients, up to three optimizer slots
@@ -59,13 +99,37 @@ export function perTrialBytes(c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamp
   return { largestBuffer, total };
 }
 
+/** The largest storage buffer the adapter binds. */
+function bindingLimit(d: Pick<DeviceBudgetInput, 'limits'>): number {
+  return Math.min(d.limits.maxStorageBufferBindingSize, d.limits.maxBufferSize);
+}
+
 /** The most trials one group may hold on this device. */
 export function maxTrialsPerGroup(d: DeviceBudgetInput, c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamples: number): number {
   const per = perTrialBytes(c, trainSamples);
-  const binding = Math.min(d.limits.maxStorageBufferBindingSize, d.limits.maxBufferSize);
-  const byBinding = Math.floor(binding / per.largestBuffer);
+  const byBinding = maxCount(bindingLimit(d), per.largestBuffer);
   const byMemory = Math.floor(memoryBudget(d).bytes / per.total);
   return Math.max(1, Math.min(byBinding, byMemory));
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 24 ? 1 : 0)} MiB`;
+}
+
+/** Refuses (ConfigError: bad input, exit code 2) a run whose buffers the adapter cannot
+ * bind: for one trial, or for the largest group --trials-at-once asks for
+ * (`trialsPerDataset`: the most trials one data set trains). Called once the GPU is open,
+ * before anything is written. */
+export function checkBufferLimits(gpu: Gpu, c: StudyConfig, trialsPerDataset: number): void {
+  const limit = bindingLimit(deviceBudgetInput(gpu));
+  const needs = perTrialBuffers(c, trainCount(c), limit);
+  const beyond = (bytes: number) => `a ${mib(sizeClass(bytes))} buffer, more than this adapter can bind (${mib(limit)})`;
+  for (const n of needs) if (sizeClass(n.bytes) > limit) throw new ConfigError(`${n.what}: ${beyond(n.bytes)}; ${n.fix}`);
+  const T = c.trialsAtOnce > 0 ? Math.min(c.trialsAtOnce, trialsPerDataset) : 1;
+  const big = needs.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  if (sizeClass(T * big.bytes) > limit) {
+    throw new ConfigError(`--trials-at-once ${c.trialsAtOnce}: ${T} trials x ${big.what}: ${beyond(T * big.bytes)}; use --trials-at-once ${maxCount(limit, big.bytes)} or less, or 0 (as many as fit)`);
+  }
 }
 
 /** n trials in ceil(n / max) groups whose sizes differ by at most one, larger first

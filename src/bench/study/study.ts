@@ -14,7 +14,7 @@ import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble, machineFacts, writeOutputs } from './assemble.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { trainCount, type StudyConfig } from './config.ts';
-import { EVAL_BATCH, groupSizes } from './groups.ts';
+import { checkBufferLimits, EVAL_BATCH, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
 import type { TrialPlan } from './plan.ts';
 import { measureProfileOverhead } from './profile-cost.ts';
@@ -122,9 +122,11 @@ function line(r: TrialRecord): string {
 export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOutcome> {
   const { gpu, outDir, log } = opts;
   const started = performance.now();
+  const plan = runPlan(c);
+  // Before anything is written: a group the adapter cannot bind is bad input (ConfigError).
+  checkBufferLimits(gpu, c, Math.max(...c.datasets.map((d) => plan.filter((p) => p.dataset === d).length)));
   mkdirSync(outDir, { recursive: true });
   const journal = opts.resume ? Journal.open(outDir, c) : Journal.create(outDir, c);
-  const plan = runPlan(c);
   const todo = plan.filter((p) => !journal.trials.has(p.id));
   if (opts.resume) log(`resuming ${outDir}: ${plan.length - todo.length} of ${plan.length} trials already finished`);
 
