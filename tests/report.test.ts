@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { consoleSummary, writeReport } from '../src/bench/report/index.ts';
+import { accuracySpec, MEAN_LABEL, REFERENCE_LABEL } from '../src/bench/report/plots.ts';
+import { StudyIndex } from '../src/bench/report/study.ts';
 import type { CellLists, CellStats, EpochRecord, RegMode, ResultsFile, TrialRecord } from '../src/bench/results/types.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
@@ -360,6 +362,34 @@ describe('report', () => {
     expect(con).toContain('### Run − reference — mnist');
     expect(con).toContain('| sgd | -0.0260 * | -0.0910 * |');
     expect(con).toContain('| sgd | +0.0270 * | +0.0010 |');
+  });
+
+  it("accuracy plots mark the reference study's mean in the cells that have one, for seed-study and seed-replica runs", async () => {
+    // The published means (DESIGN.md): only sgd of this run's optimizers is in the reference.
+    const published: Record<string, Record<string, number>> = { mnist: { sgd_default: 0.956, sgd_L2: 0.956 }, 'fashion-mnist': { sgd_default: 0.858, sgd_L2: 0.859 } };
+    const replica: ResultsFile = { ...results, config: { ...results.config, preset: 'seed-replica', resetStateEveryStep: ['sgd'] } };
+    for (const run of [results, replica]) {
+      const ix = new StudyIndex(run);
+      for (const ds of DATASETS) {
+        const spec = accuracySpec(ix, ds) as { layer: Array<{ data: { values: Array<{ model: string; kind?: string; accuracy: number }> } }> };
+        const rules = spec.layer.flatMap((l) => l.data.values).filter((v) => v.kind !== undefined);
+        const refs = Object.fromEntries(rules.filter((r) => r.kind === REFERENCE_LABEL).map((r) => [r.model, r.accuracy]));
+        expect(refs, `${run.config.preset} ${ds}`).toEqual(published[ds]);
+        // every model keeps its mean rule; none of my<opt's cells has a reference
+        expect(rules.filter((r) => r.kind === MEAN_LABEL).map((r) => r.model)).toEqual(MODELS);
+      }
+    }
+    const files = await writeReport(tempDir(), replica);
+    const svg = readFileSync(files.plots.mnist.accuracy, 'utf8');
+    expect(svg.split(`>${REFERENCE_LABEL}</text>`)).toHaveLength(2); // one legend entry
+    expect(svg.split(`>${MEAN_LABEL}</text>`)).toHaveLength(2);
+  });
+
+  it('accuracy plots of a run without reference cells draw no reference and no legend', () => {
+    const none: ResultsFile = { ...results, trials: results.trials.filter((t) => t.optimizer !== 'sgd'), statistics: results.statistics.filter((s) => s.optimizer !== 'sgd') };
+    const spec = accuracySpec(new StudyIndex(none), 'mnist') as { layer: Array<{ data: { values: Array<{ kind?: string }> }; encoding: { color: { legend: unknown } } }> };
+    expect(spec.layer.flatMap((l) => l.data.values).filter((v) => v.kind === REFERENCE_LABEL)).toEqual([]);
+    expect(spec.layer[1].encoding.color.legend).toBeNull();
   });
 
   it('says when no cell of a run is in the reference study', async () => {

@@ -3,6 +3,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { isNum, plural } from './format.ts';
+import { compareWithReference } from './reference.ts';
 import { spread, type Model, type StudyIndex } from './study.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -70,18 +71,27 @@ export function lossSpec(ix: StudyIndex, ds: string): TopLevelSpec {
   };
 }
 
-/** Final test accuracy: one point per seed (spread across the model's slot in seed order), a black rule at the mean. */
+/** Legend labels of the accuracy plot's two horizontal marks. */
+export const MEAN_LABEL = 'mean of this run';
+export const REFERENCE_LABEL = "reference study's published mean";
+
+/** Final test accuracy: one point per seed (spread across the model's slot in seed order), a
+ * black rule at the mean, and a red dashed rule at the reference study's published mean in
+ * the cells that have one (report/reference.ts decides which). */
 export function accuracySpec(ix: StudyIndex, ds: string): TopLevelSpec {
   const models = ix.models(ds);
   const seeds = ix.seeds(ds);
   const half = (seeds.length - 1) / 2 || 1;
   const points: Record<string, unknown>[] = [];
-  const means: Record<string, unknown>[] = [];
+  const rules: Record<string, unknown>[] = [];
+  const references = new Map(compareWithReference(ix).rows.filter((r) => r.dataset === ds).map((r) => [`${r.optimizer}\u0000${r.reg}`, r.reference]));
   models.forEach((m, i) => {
     for (const t of ix.trials(ds, m).filter((t) => isNum(t.testAccuracy)))
       points.push({ model: m.key, seed: t.seed, accuracy: t.testAccuracy, pos: i + (0.28 * (seeds.indexOf(t.seed) - (seeds.length - 1) / 2)) / half });
     const mean = ix.accuracySpread(ds, m).mean;
-    if (isNum(mean)) means.push({ model: m.key, accuracy: mean, from: i - 0.36, to: i + 0.36 });
+    if (isNum(mean)) rules.push({ model: m.key, kind: MEAN_LABEL, accuracy: mean, from: i - 0.36, to: i + 0.36 });
+    const reference = references.get(`${m.optimizer}\u0000${m.reg}`);
+    if (reference !== undefined) rules.push({ model: m.key, kind: REFERENCE_LABEL, accuracy: reference, from: i - 0.36, to: i + 0.36 });
   });
   // Models sit at x = 0, 1, ...; the axis labels them by name.
   const x = {
@@ -90,11 +100,17 @@ export function accuracySpec(ix: StudyIndex, ds: string): TopLevelSpec {
     axis: { values: models.map((_, i) => i), labelExpr: `${JSON.stringify(models.map((m) => m.key))}[datum.value]`, labelAngle: -30, labelLimit: 200, labelOverlap: false, labelFlush: false, grid: false },
   };
   const y = { field: 'accuracy', type: 'quantitative' as const, title: 'final test accuracy', scale: { zero: false } };
+  const withReference = references.size > 0;
+  // The rules' legend (only where a reference is drawn): black solid mean, red dashed reference.
+  const kinds = withReference ? [MEAN_LABEL, REFERENCE_LABEL] : [MEAN_LABEL];
+  const legend = withReference ? { title: null, orient: 'bottom' as const, symbolType: 'stroke', symbolSize: 300, symbolStrokeWidth: 2, labelLimit: 300 } : null;
   return {
     $schema: SCHEMA,
-    title: { text: `Final test accuracy — ${ds}`, subtitle: `one point per seed, black line = mean; ${divergedText(ix, ds)}` },
+    title: { text: `Final test accuracy — ${ds}`, subtitle: `one point per seed${withReference ? '' : ', black line = mean'}; ${divergedText(ix, ds)}` },
     width: Math.max(240, models.length * 48),
     height: 300,
+    // The points' colors (one per model) and the rules' (mean, reference) are separate scales.
+    resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
     layer: [
       {
         data: { values: points },
@@ -105,7 +121,16 @@ export function accuracySpec(ix: StudyIndex, ds: string): TopLevelSpec {
           tooltip: [{ field: 'model' }, { field: 'seed' }, { field: 'accuracy', format: '.4f' }],
         },
       },
-      { data: { values: means }, mark: { type: 'rule', color: 'black', strokeWidth: 2 }, encoding: { x: { ...x, field: 'from' }, x2: { field: 'to' }, y } },
+      {
+        data: { values: rules },
+        mark: { type: 'rule', strokeWidth: 2 },
+        encoding: {
+          x: { ...x, field: 'from' }, x2: { field: 'to' }, y,
+          color: { field: 'kind', type: 'nominal', scale: { domain: kinds, range: ['black', '#d62728'] }, legend },
+          strokeDash: { field: 'kind', type: 'nominal', scale: { domain: kinds, range: [[1, 0], [5, 3]] }, legend },
+          tooltip: [{ field: 'model' }, { field: 'kind' }, { field: 'accuracy', format: '.4f' }],
+        },
+      },
     ],
   };
 }
