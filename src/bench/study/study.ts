@@ -78,6 +78,7 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
       records = saved.records;
       first = saved.epochsDone;
       doneEpochs.n += first * T;
+      progress.restored(first * T);
       progress.log(`trials ${label}: continuing from the checkpoint after epoch ${first}`);
     }
     let lastCheckpoint = performance.now();
@@ -91,7 +92,7 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
       });
       doneEpochs.n += T;
       const finite = res.map((r) => r.trainLoss).filter(Number.isFinite);
-      progress.update(doneEpochs.n, { trials: label, epoch: `${epoch + 1}/${c.epochs}`, loss: finite.length ? finite.reduce((a, b) => a + b) / finite.length : NaN });
+      progress.update(doneEpochs.n, { dataset: plans[0].dataset, trials: label, epoch: epoch + 1, epochs: c.epochs, loss: finite.length ? finite.reduce((a, b) => a + b) / finite.length : NaN });
       if (epoch + 1 < c.epochs && (performance.now() - lastCheckpoint) / 1000 >= checkpointInterval()) {
         writeCheckpoint(opts.outDir, fp, ids, epoch + 1, records, await group.snapshot());
         lastCheckpoint = performance.now();
@@ -163,7 +164,8 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
         }
         for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {
           const chunk = mine.slice(i, i + sizes[g]);
-          const label = chunk.length === 1 ? `${plan.indexOf(chunk[0]) + 1}/${plan.length}` : `${plan.indexOf(chunk[0]) + 1}-${plan.indexOf(chunk[chunk.length - 1]) + 1}/${plan.length}`;
+          const first = plan.indexOf(chunk[0]) + 1, last = plan.indexOf(chunk[chunk.length - 1]) + 1;
+          const label = `${first}${last > first ? `-${last}` : ''} of ${plan.length}`;
           const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
           journal.append(records);
           clearCheckpoint(outDir);
