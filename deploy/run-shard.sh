@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One shard of a study, for any scheduler (deploy/kubernetes, deploy/slurm): trains shard K
+# of N into $OPTBENCH_OUT/shard-K-of-N, or, when an earlier attempt left a run there,
+# continues it (--resume), so a retried pod or a requeued task picks up where it stopped.
+#
+#   usage: deploy/run-shard.sh K N          (1 <= K <= N)
+#   OPTBENCH_OUT   the study's directory, shared by every shard and the merge
+#   OPTBENCH_ARGS  the study's options, the same for every shard, e.g.
+#                  "--datasets mnist --hyper adam.lr=1e-4,3e-4,1e-3 --seed-count 20"
+set -euo pipefail
+if [ $# -ne 2 ]; then
+  echo "usage: $0 K N (shard K of N)" >&2
+  exit 2
+fi
+k=$1
+n=$2
+out=$(realpath -m "${OPTBENCH_OUT:?set OPTBENCH_OUT to the shared directory of the study}")
+dir="$out/shard-$k-of-$n"
+cd "$(dirname "$0")/.."
+if [ -f "$dir/journal.jsonl" ]; then
+  exec npm run --silent bench -- --resume "$dir"
+fi
+mkdir -p "$out"
+# OPTBENCH_ARGS is a list of options: split on blanks on purpose.
+# shellcheck disable=SC2086
+exec npm run --silent bench -- ${OPTBENCH_ARGS:-} --shard "$k/$n" --out "$dir"
