@@ -181,6 +181,6 @@ export function formatProfile(profile: KernelProfile): string {
       `${r.kernel.padEnd(34)} ${String(r.calls).padStart(8)} ${r.totalMs.toFixed(2).padStart(10)} ${r.meanUs.toFixed(1).padStart(10)} ${(100 * r.share).toFixed(1).padStart(6)}% ${r.firstCallsMs.toFixed(1).padStart(15)}`,
     );
   }
-  lines.push('(each pipeline\'s first call, where the driver compiles it, is counted apart in "first calls")');
+  lines.push(`(each pipeline's first call, where the driver compiles it, is counted apart in "first calls"${profile.overhead ? '; pipelines first run by the cost measurement show 0 there' : ''})`);
   return lines.join('\n');
 }
