@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { consoleSummary, writeReport } from '../src/bench/report/index.ts';
 import { accuracySpec, MEAN_LABEL, REFERENCE_LABEL } from '../src/bench/report/plots.ts';
 import { StudyIndex } from '../src/bench/report/study.ts';
+import { writeOutputs } from '../src/bench/study/assemble.ts';
+import { cellStats } from '../src/bench/results/stats.ts';
 import type { CellLists, CellStats, EpochRecord, RegMode, ResultsFile, TrialRecord } from '../src/bench/results/types.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
@@ -58,34 +60,11 @@ function trial(dataset: string, optimizer: string, reg: RegMode, seed: number, s
   };
 }
 
-function mean(v: number[]): number {
-  return v.reduce((a, b) => a + b, 0) / v.length;
-}
-function std(v: number[]): number {
-  const m = mean(v);
-  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-}
-
+/** The cell statistics as a run computes them (src/bench/results/stats.ts): the tables'
+ * hand-computed numbers below then check the statistics too, not a copy made here. */
 function stats(trials: TrialRecord[]): CellStats {
   const t0 = trials[0];
-  const finite = (v: number[]) => v.filter(Number.isFinite);
-  const secs = trials.map((t) => t.seconds);
-  const acc = finite(trials.map((t) => t.testAccuracy));
-  // population variance, as stats.ts computes it
-  const perEpochVariance = Array.from({ length: EPOCHS }, (_, e) => {
-    const v = finite(trials.map((t) => t.epochs[e].trainLoss));
-    return v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / v.length;
-  });
-  const target = 0.85;
-  return {
-    dataset: t0.dataset, optimizer: t0.optimizer, reg: t0.reg, trials: trials.length,
-    speed: { n: secs.length, mean: mean(secs), std: std(secs), min: Math.min(...secs), max: Math.max(...secs), samplesPerSecond: t0.samplesPerSecond, updateMsPerStep: t0.updateMsPerStep },
-    robustness: { n: acc.length, mean: mean(acc), std: std(acc), min: Math.min(...acc), max: Math.max(...acc), ci95: [mean(acc) - 0.01, mean(acc) + 0.01] },
-    stability: { perEpochVariance, mean: mean(perEpochVariance) },
-    // epochs counted from 1, as stats.ts records them
-    timeToTarget: { target, epochs: Object.fromEntries(trials.map((t) => [String(t.seed), t.diverged ? null : t.epochs.findIndex((e) => (e.valAccuracy ?? 0) >= target) + 1])) },
-    divergences: trials.filter((t) => t.diverged).length,
-  };
+  return cellStats(t0.dataset, t0.optimizer, t0.reg, trials, 0.85);
 }
 
 function lists(trials: TrialRecord[]): CellLists {
@@ -190,6 +169,30 @@ describe('report', () => {
     }
   });
 
+  it('the plots draw the numbers: means, bands, points and error bars, checked by hand (mnist)', async () => {
+    const files = await writeReport(tempDir(), results);
+    // Vega labels every mark with its data (aria-label): read them back.
+    const marks = (kind: 'loss' | 'accuracy' | 'time') =>
+      [...readFileSync(files.plots.mnist[kind], 'utf8').matchAll(/aria-label="([^"]*)"/g)].map((m) => m[1].replace(/&lt;/g, '<'));
+    // Time: sgd_default's bar at the mean of 1.5, 2.5, 3.5 s; its error bar at 2.5 -+ 1 (std).
+    const time = marks('time');
+    expect(time).toContain('optimizer_reg: sgd_default; seconds per trial: 2.5; model: sgd_default');
+    expect(time).toContain('optimizer_reg: sgd_default; seconds per trial: 1.5; upper_lo: 3.5; hi: 3.5; lo: 1.5');
+    // Accuracy: one point per seed (0.91, 0.92, 0.96) and the mean 0.93; none for the diverged trial.
+    const acc = marks('accuracy');
+    for (const [seed, a] of [[11, '0.9100'], [22, '0.9200'], [33, '0.9600']]) expect(acc.some((l) => l.includes(`model: sgd_default; seed: ${seed}; accuracy: ${a}`))).toBe(true);
+    expect(acc.some((l) => l.includes('final test accuracy: 0.93; to: 0.36'))).toBe(true);
+    expect(acc.filter((l) => l.includes('model: my<opt_L2;'))).toHaveLength(2);
+    expect(acc.some((l) => l.includes('model: my<opt_L2; seed: 22;'))).toBe(false);
+    // Loss: sgd_default's epoch-1 losses are 1.50, 1.52, 1.54 (mean 1.52, band 1.50..1.54);
+    // epochs 2 and 3: 0.75 and 0.50 + 0.02 on average. my<opt_L2 (+0.15) keeps two seeds
+    // after its divergence: epoch 2 mean (0.90 + 0.94) / 2.
+    const loss = marks('loss');
+    expect(loss).toContain('epoch: 1; training loss: 1.5; upper_min: 1.54; optimizer_reg: sgd_default; max: 1.54; min: 1.5');
+    for (const [e, l] of [[1, 1.52], [2, 0.77], [3, 0.52]]) expect(loss).toContain(`epoch: ${e}; training loss: ${l}; optimizer_reg: sgd_default`);
+    expect(loss).toContain('epoch: 2; training loss: 0.92; optimizer_reg: my<opt_L2');
+  });
+
   it('tables.md holds the tables, the hand-computed means and no NaN', async () => {
     const dir = tempDir();
     const files = await writeReport(dir, results);
@@ -208,7 +211,8 @@ describe('report', () => {
     expect(cell(acc, '33', 'sgd_default')).toBe('0.9600');
     expect(cell(acc, 'mean', 'sgd_default')).toBe('0.9300');
     expect(cell(acc, 'std', 'sgd_default')).toBe('0.0265');
-    expect(cell(acc, '95% CI', 'sgd_default')).toBe('[0.9200, 0.9400]');
+    // 0.93 -+ t(0.975, 2) * s / sqrt(3) = 0.93 -+ 4.302653 * 0.0264575 / 1.7320508 = 0.93 -+ 0.0657243
+    expect(cell(acc, '95% CI', 'sgd_default')).toBe('[0.8643, 0.9957]');
     expect(cell(acc, '22', 'my<opt_L2')).toBe('diverged');
 
     const stab = mdTable(md, 'Stability: variance of the training loss across seeds — mnist');
@@ -218,7 +222,8 @@ describe('report', () => {
 
     const tt = mdTable(md, 'Time to target, divergences and speed — mnist');
     expect(tt.header).toEqual(['seed', ...MODELS]);
-    // val accuracy 0.80, 0.85, 0.90 (+0.01 per seed index): seed 11 reaches 0.85 in epoch 2, seed 33 in epoch 1
+    // val accuracy 0.80, 0.85, 0.90 (+0.01 per seed index): seed 11 (0.80, 0.85) and seed 33
+    // (0.82, 0.87) both reach 0.85 in epoch 2
     expect(cell(tt, '11', 'sgd_default')).toBe('2');
     expect(cell(tt, '33', 'sgd_default')).toBe('2');
     expect(cell(tt, '22', 'my<opt_L2')).toBe('diverged');
@@ -278,6 +283,29 @@ describe('report', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('results.json writes NaN as null; trials.csv holds one row per trial and epoch, NaN as an empty cell', async () => {
+    const dir = tempDir();
+    await writeOutputs(dir, results);
+    const text = readFileSync(join(dir, 'results.json'), 'utf8');
+    expect(text).not.toContain('NaN');
+    const json = JSON.parse(text) as { trials: Array<Record<string, unknown> & { epochs: Array<Record<string, unknown>> }> };
+    const lost = json.trials.find((t) => t.id === 'mnist/my<opt/L2/22')!;
+    expect([lost.testLoss, lost.testAccuracy, lost.diverged, lost.divergedEpoch]).toEqual([null, null, true, 1]);
+    expect(lost.epochs[1]).toEqual({ epoch: 1, trainLoss: null, trainAccuracy: null, valLoss: null, valAccuracy: null, seconds: 0.5 });
+    expect(lost.epochs[0].trainLoss).toBeCloseTo(1.5 + 0.1 + 0.05 + 0.02, 12);
+
+    const [header, ...rows] = readFileSync(join(dir, 'trials.csv'), 'utf8').trimEnd().split('\n');
+    expect(header).toBe('dataset,optimizer,reg,seed,epoch,train_loss,train_acc,val_loss,val_acc,epoch_seconds,test_loss,test_acc,trial_seconds,samples_per_second,diverged,diverged_epoch,group_size,reset_every_step');
+    expect(rows).toHaveLength(DATASETS.length * MODELS.length * SEEDS.length * EPOCHS);
+    // mnist / sgd / default / seed 11, epoch 1: the values trial() gives it, written out.
+    expect(rows[0]).toBe('mnist,sgd,default,11,1,1.5,0.7,1.4,0.8,0.5,0.3,0.91,1.5,20000,false,,4,false');
+    // The diverged trial: epochs 2 and 3 empty, test empty, diverged in epoch 2 (counted from 1).
+    const mine = rows.filter((r) => r.startsWith('mnist,my<opt,L2,22,'));
+    expect(mine).toHaveLength(3);
+    expect(mine[1]).toBe('mnist,my<opt,L2,22,2,,,,,0.5,,,5.6,21000,true,2,4,false');
+    expect(rows.filter((r) => r.includes(',true,')).length).toBe(3);
+  });
+
   it('leaves no temp files behind and keeps other files', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'results.json'), '{}');
@@ -327,11 +355,18 @@ describe('report', () => {
   });
 
   it('compares the run with the reference study in tables.md, index.html and the console', async () => {
-    // fashion-mnist / sgd / L2 moved next to the reference (0.859): the one cell whose CI holds it
+    // The four sgd cells' means and CIs, given here; fashion-mnist / sgd / L2 sits next to
+    // the reference (0.859): the one cell whose CI holds it.
+    const given: Record<string, [number, [number, number]]> = {
+      'mnist/default': [0.93, [0.92, 0.94]], 'mnist/L2': [0.865, [0.855, 0.875]],
+      'fashion-mnist/default': [0.885, [0.875, 0.895]], 'fashion-mnist/L2': [0.86, [0.85, 0.87]],
+    };
     const near: ResultsFile = {
       ...results,
-      statistics: results.statistics.map((s) =>
-        s.dataset === 'fashion-mnist' && s.optimizer === 'sgd' && s.reg === 'L2' ? { ...s, robustness: { ...s.robustness, mean: 0.86, ci95: [0.85, 0.87] } } : s),
+      statistics: results.statistics.map((s) => {
+        const g = s.optimizer === 'sgd' ? given[`${s.dataset}/${s.reg}`] : undefined;
+        return g ? { ...s, robustness: { ...s.robustness, mean: g[0], ci95: g[1] } } : s;
+      }),
     };
     const files = await writeReport(tempDir(), near);
     const md = readFileSync(files.tables, 'utf8');
