@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CellLists, ResultsFile } from '../src/bench/results/types.ts';
-import { ownErrors, runBench, startBench } from './helpers/cli.ts';
+import { ownErrors, runBench } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
 const tmp = useTempDirs('cli')();
@@ -19,13 +19,8 @@ function journalTrialIds(dir: string): string[] {
     .map((l) => (JSON.parse(l) as { record: { id: string } }).record.id);
 }
 
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Stops a run at an exact point (src/bench/study/test-hooks.ts) instead of racing it. */
+const hook = (spec: string) => ({ ...env, OPTBENCH_TEST_HOOK: spec });
 
 describe('npm run bench', () => {
   it('--preset quick runs the whole pipeline on MNIST', async () => {
@@ -46,6 +41,11 @@ describe('npm run bench', () => {
         expect(cell.test_acc_list.every((a) => a > 0.8 && a <= 1)).toBe(true);
         expect(cell.cputime_list.every((s) => s > 0)).toBe(true);
       }
+    }
+    // Each trial records the regularization it trained with: L2 only in L2, dropout only in dropout.
+    for (const t of res.trials) {
+      expect(t.l2, t.id).toBe(t.reg === 'L2' ? 0.7 : 0);
+      expect(t.dropout, t.id).toBe(t.reg === 'dropout' ? 0.3 : 0);
     }
     expect(res.statistics).toHaveLength(12);
     const s = res.statistics[0];
@@ -73,16 +73,13 @@ describe('npm run bench', () => {
     const full = await runBench([...SMALL, '--out', ref], env);
     expect(full.code, full.stderr).toBe(0);
     const out = join(tmp, 'killed');
-    const { child, done } = startBench([...SMALL, '--out', out], env);
-    await waitFor(() => existsSync(join(out, 'journal.jsonl')) && journalTrialIds(out).length >= 1, 240_000);
-    child.kill('SIGKILL');
-    await done;
-    const before = journalTrialIds(out);
-    expect(before.length).toBeGreaterThanOrEqual(1);
-    expect(before.length).toBeLessThan(4);
+    // Killed right after the first trial is journaled.
+    const killed = await runBench([...SMALL, '--out', out], hook('trial:1:SIGKILL'));
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(journalTrialIds(out)).toEqual(['mnist/sgd/default/36549']);
     const r = await runBench(['--resume', out], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`${before.length} of 4 trials already finished`);
+    expect(r.stderr).toContain('1 of 4 trials already finished');
     const ids = journalTrialIds(out);
     expect([...ids].sort()).toEqual([...new Set(ids)].sort());
     expect(ids).toHaveLength(4);
@@ -104,14 +101,14 @@ describe('npm run bench', () => {
     expect(full.code, full.stderr).toBe(0);
     expect(existsSync(join(ref, 'checkpoint.json'))).toBe(false); // removed once the group is journaled
     const out = join(tmp, 'batched-killed');
-    const { child, done } = startBench([...BATCHED, '--out', out], cpEnv);
-    await waitFor(() => existsSync(join(out, 'checkpoint.json')), 240_000);
-    child.kill('SIGKILL');
-    await done;
+    // Killed right after the first checkpoint (after epoch 1) is written.
+    const killed = await runBench([...BATCHED, '--out', out], { ...cpEnv, OPTBENCH_TEST_HOOK: 'checkpoint:1:SIGKILL' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(existsSync(join(out, 'checkpoint.json'))).toBe(true);
     expect(journalTrialIds(out)).toHaveLength(0);
     const r = await runBench(['--resume', out], cpEnv);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/continuing from the checkpoint after epoch [12]/);
+    expect(r.stderr).toContain('continuing from the checkpoint after epoch 1');
     expect(journalTrialIds(out)).toHaveLength(4);
     const a = JSON.parse(readFileSync(join(ref, 'results.json'), 'utf8')) as ResultsFile;
     const b = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
@@ -123,18 +120,61 @@ describe('npm run bench', () => {
 
   it('Ctrl-C stops cleanly after saving what finished, and --resume completes the run', async () => {
     const out = join(tmp, 'interrupted');
-    const { child, done } = startBench([...SMALL, '--out', out], env);
-    await waitFor(() => existsSync(join(out, 'journal.jsonl')) && journalTrialIds(out).length >= 1, 240_000);
-    child.kill('SIGINT');
-    const r = await done;
+    // SIGINT (Ctrl-C) right after the first trial is journaled: the second stops between steps.
+    const r = await runBench([...SMALL, '--out', out], hook('trial:1:SIGINT'));
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toContain('--resume');
+    expect(r.stderr).toContain('stopping after the current step');
+    expect(ownErrors(r.stderr)).toEqual([]);
+    expect(r.stderr).toContain(`stopped: 1 of 4 trials finished; continue with: npm run bench -- --resume ${out}`);
     const partial = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
     expect(partial.complete).toBe(false);
-    expect(partial.trials.length).toBe(journalTrialIds(out).length);
+    expect(partial.trials.map((t) => t.id)).toEqual(journalTrialIds(out));
+    expect(journalTrialIds(out)).toHaveLength(1);
     const again = await runBench(['--resume', out], env);
     expect(again.code, again.stderr).toBe(0);
     expect(journalTrialIds(out)).toHaveLength(4);
+  });
+
+  it('a GPU lost in mid-run is one line with the resume hint, exit code 1; --resume then finishes', async () => {
+    const out = join(tmp, 'device-lost');
+    // The device is destroyed (as a driver reset would) right after the first trial is journaled.
+    const r = await runBench([...SMALL, '--out', out], hook('trial:1:device-lost'));
+    expect(r.code, r.stderr).toBe(1);
+    const lines = ownErrors(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^bench: GPU device lost/);
+    expect(lines[0]).toContain(`finished trials are saved in ${out}: continue with npm run bench -- --resume ${out}`);
+    expect(journalTrialIds(out)).toEqual(['mnist/sgd/default/36549']);
+    const again = await runBench(['--resume', out], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(journalTrialIds(out)).toHaveLength(4);
+  });
+
+  it('--config, then flags over it (--lambda, --dropout, --hyper, --target, --reset-state-every-step): what results.json records', async () => {
+    const out = join(tmp, 'flags');
+    const cfg = join(tmp, 'flags.json');
+    writeFileSync(cfg, JSON.stringify({ epochs: 1, batch: 64, l2: 0.25, dropout: 0.1, seeds: [7] }));
+    const r = await runBench([
+      '--preset', 'quick', '--config', cfg, '--optimizers', 'sgd,adam', '--train-samples', '1000', '--validation', '200',
+      '--lambda', '0.3', '--dropout', '0.2', '--hyper', 'adam.lr=0.002', '--target', 'mnist=0.5', '--reset-state-every-step', 'sgd', '--out', out,
+    ], env);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    const c = res.config as Record<string, unknown>;
+    expect([c.preset, c.epochs, c.batch, c.seeds, c.l2, c.dropout]).toEqual(['quick', 1, 64, [7], 0.3, 0.2]);
+    expect(c.target).toEqual({ mnist: 0.5, 'fashion-mnist': 0.85 });
+    expect(c.resetStateEveryStep).toEqual(['sgd']);
+    expect(res.trials.map((t) => t.id)).toEqual(['sgd', 'adam'].flatMap((o) => ['default', 'L2', 'dropout'].map((reg) => `mnist/${o}/${reg}/7`)));
+    for (const t of res.trials) {
+      expect(t.l2, t.id).toBe(t.reg === 'L2' ? 0.3 : 0);
+      expect(t.dropout, t.id).toBe(t.reg === 'dropout' ? 0.2 : 0);
+      expect(t.resetEveryStep, t.id).toBe(t.optimizer === 'sgd');
+      expect(t.epochs).toHaveLength(1);
+      expect(t.hyper, t.id).toEqual(t.optimizer === 'adam' ? { lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-8, keras: 0 } : { lr: 0.1, momentum: 0.9, nesterov: 0 });
+    }
+    for (const s of res.statistics) expect(s.timeToTarget.target).toBe(0.5);
+    const csv = readFileSync(join(out, 'trials.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(csv.map((l) => l.split(',').at(-1))).toEqual(['true', 'true', 'true', 'false', 'false', 'false']);
   });
 
   it('a missing GPU backend is one line naming what to install, exit code 3, nothing written', async () => {
@@ -191,13 +231,17 @@ describe('npm run bench', () => {
     ];
     for (const [name, args, message] of cases) {
       it(name, async () => {
-        const out = join(tmp, `bad-${name.replace(/\W+/g, '-')}`);
-        const r = await runBench([...args, ...(args.includes('--out') || args.includes('--resume') ? [] : ['--out', out])], env);
+        // The output the CLI is given: --out or --resume in the case, else a fresh directory.
+        const given = ['--out', '--resume'].map((f) => args.indexOf(f)).find((i) => i >= 0);
+        const out = given === undefined ? join(tmp, `bad-${name.replace(/\W+/g, '-')}`) : args[given + 1];
+        const before = existsSync(out) ? readFileSync(out, 'utf8') : null;
+        const r = await runBench([...args, ...(given === undefined ? ['--out', out] : [])], env);
         expect(r.code).toBe(2);
         const lines = ownErrors(r.stderr);
         expect(lines, r.stderr).toHaveLength(1);
         expect(lines[0]).toMatch(message);
-        expect(existsSync(out)).toBe(false);
+        // Nothing written: no new directory, and a file in the way is left as it was.
+        expect(existsSync(out) ? readFileSync(out, 'utf8') : null).toBe(before);
       });
     }
   });

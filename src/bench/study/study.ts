@@ -20,6 +20,7 @@ import type { TrialPlan } from './plan.ts';
 import { measureProfileOverhead } from './profile-cost.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { runPlan } from './shard.ts';
+import { testHook } from './test-hooks.ts';
 import { StoppedError, TrainingGroup, type GroupConfig, type TrialSetup } from './trainer.ts';
 
 export interface RunOptions {
@@ -95,6 +96,7 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
       progress.update(doneEpochs.n, { dataset: plans[0].dataset, trials: label, epoch: epoch + 1, epochs: c.epochs, loss: finite.length ? finite.reduce((a, b) => a + b) / finite.length : NaN });
       if (epoch + 1 < c.epochs && (performance.now() - lastCheckpoint) / 1000 >= checkpointInterval()) {
         writeCheckpoint(opts.outDir, fp, ids, epoch + 1, records, await group.snapshot());
+        testHook('checkpoint', gpu);
         lastCheckpoint = performance.now();
       }
     }
@@ -169,7 +171,10 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
           const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
           journal.append(records);
           clearCheckpoint(outDir);
-          for (const r of records) progress.trialDone(line(r));
+          for (const r of records) {
+            progress.trialDone(line(r));
+            testHook('trial', gpu);
+          }
         }
       } finally {
         releaseDataset(gpu, data);
