@@ -181,8 +181,9 @@ describe('report', () => {
     // Accuracy: one point per seed (0.91, 0.92, 0.96) and the mean 0.93; none for the diverged trial.
     const acc = marks('accuracy');
     for (const [seed, a] of [[11, '0.9100'], [22, '0.9200'], [33, '0.9600']]) expect(acc.some((l) => l.includes(`model: sgd_default; seed: ${seed}; accuracy: ${a}`))).toBe(true);
-    expect(acc.some((l) => l.includes('final test accuracy: 0.93; to: 0.36'))).toBe(true);
-    expect(acc.filter((l) => l.includes('model: my<opt_L2;'))).toHaveLength(2);
+    expect(acc.some((l) => l.includes('final test accuracy: 0.93; to: 0.36;'))).toBe(true);
+    expect(acc.some((l) => l.includes('final test accuracy: 0.885; to: 3.36;'))).toBe(true); // my<opt_L2: (0.88 + 0.89) / 2
+    expect(acc.filter((l) => l.includes('model: my<opt_L2; seed:'))).toHaveLength(2);
     expect(acc.some((l) => l.includes('model: my<opt_L2; seed: 22;'))).toBe(false);
     // Loss: sgd_default's epoch-1 losses are 1.50, 1.52, 1.54 (mean 1.52, band 1.50..1.54);
     // epochs 2 and 3: 0.75 and 0.50 + 0.02 on average. my<opt_L2 (+0.15) keeps two seeds
