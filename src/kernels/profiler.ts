@@ -76,7 +76,7 @@ export function describeResolution(r: Omit<TimingResolution, 'text'>): string {
   const state = quantized
     ? r.quantizationOffRequested
       ? 'Dawn still quantizes them (disabling timestamp_quantization did not take effect): short kernels read as 0 or one quantum'
-      : 'Dawn quantizes them (timestamp_quantization could not be disabled): short kernels read as 0 or one quantum'
+      : 'Dawn quantizes them (the device was opened without disabling timestamp_quantization: Gpu.open({ exactTimestamps: true })): short kernels read as 0 or one quantum'
     : `Dawn's timestamp quantization ${r.quantizationOffRequested ? 'disabled' : 'not in effect'}`;
   return `GPU timestamp queries, one compute pass per dispatch: timestamps step in multiples of ${r.quantumNs} ns; ${state}`;
 }
