@@ -1,5 +1,6 @@
-// Shared part of the matmul family (included before matmul_vec4, matmul_scalar and
-// matmul_shared, which declare A and B): C = op(A) * op(B), per trial t (workgroup z),
+// Shared part of the matmul family (included first, then the source of operand A:
+// matmul_a_f32 or matmul_a_u8, then one of matmul_vec4, matmul_scalar, matmul_shared,
+// matmul_tiled, which declare B): C = op(A) * op(B), per trial t (workgroup z),
 // then an optional epilogue. The flags below are compile-time constants set per pipeline.
 //
 // Layouts (row-major, contiguous; every operand offset by `*_off + t * *_trial` elements):
@@ -13,7 +14,8 @@
 // BIAS_GRAD (FORM_TN only): also writes the column sums of op(B) = dY, the bias gradient,
 // into C's buffer at C[bias_off + t * bias_trial + c] (the gradient arena holds both).
 //
-// Bindings: 0 uniform Dims; 1 A; 2 B; 3 C (read_write); 4 bias; 5 H; 6 scales.
+// Bindings: 0 uniform Dims; 1 A; 2 B; 3 C (read_write); 4 bias; 5 H; 6 scales; 7 the
+// sample indices of a gathered A (matmul_a_u8 only).
 // Unused bindings still need a (small) buffer bound.
 
 const FORM_NN: u32 = 0u;
@@ -32,7 +34,7 @@ struct Dims {
   a_off: u32, a_trial: u32, b_off: u32, b_trial: u32,
   c_off: u32, c_trial: u32, bias_off: u32, bias_trial: u32,
   mask_off: u32, mask_trial: u32, scale_off: u32, tiles_m: u32,
-  scale_trial: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+  scale_trial: u32, idx_off: u32, idx_trial: u32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> d: Dims;

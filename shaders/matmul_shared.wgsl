@@ -2,7 +2,8 @@
 // stages a (WG_Y*TILE) x BK block of op(A) and a BK x (WG_X*TILE) block of op(B) in
 // workgroup memory, then each invocation accumulates a TILE x TILE block from it. Loads are
 // coalesced along the contiguous dimension of each operand. Slow on llvmpipe (barriers),
-// fast on real GPUs. Any shape. Includes matmul_common.wgsl.
+// fast on real GPUs. Any shape. Includes matmul_common.wgsl and an A source (matmul_a_f32
+// or matmul_a_u8).
 // Grid: x = ceil(N / (WG_X*TILE)), y = ceil(M / (WG_Y*TILE)), z = trials.
 
 const WG_X: u32 = 16u;
@@ -10,7 +11,6 @@ const WG_Y: u32 = 16u;
 const TILE: u32 = 4u;
 const BK: u32 = 16u;
 
-@group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 
 const BM: u32 = WG_Y * TILE;
@@ -19,10 +19,10 @@ const THREADS: u32 = WG_X * WG_Y;
 var<workgroup> As: array<f32, BM * BK>;   // [BM][BK]
 var<workgroup> Bs: array<f32, BK * BN>;   // [BK][BN]
 
-fn load_a(base: u32, i: u32, k: u32) -> f32 {
+fn load_a(t: u32, i: u32, k: u32) -> f32 {
   if (i >= d.M || k >= d.K) { return 0.0; }
-  if (FORM == FORM_TN) { return A[base + k * d.M + i]; }
-  return A[base + i * d.K + k];
+  if (FORM == FORM_TN) { return a_at(a_row(t, k, d.M) + i); }
+  return a_at(a_row(t, i, d.K) + k);
 }
 
 fn load_b(base: u32, k: u32, j: u32) -> f32 {
@@ -36,7 +36,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let t = wid.z;
   let row0 = wid.y * BM;
   let col0 = wid.x * BN;
-  let a_base = d.a_off + t * d.a_trial;
   let b_base = d.b_off + t * d.b_trial;
   let flat = lid.y * WG_X + lid.x;
   var acc: array<array<f32, TILE>, TILE>;
@@ -48,7 +47,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var e = flat; e < BM * BK; e += THREADS) {
       var i: u32; var k: u32;
       if (FORM == FORM_TN) { i = e % BM; k = e / BM; } else { k = e % BK; i = e / BK; }
-      As[i * BK + k] = load_a(a_base, row0 + i, k0 + k);
+      As[i * BK + k] = load_a(t, row0 + i, k0 + k);
     }
     for (var e = flat; e < BK * BN; e += THREADS) {
       var k: u32; var j: u32;

@@ -2,7 +2,7 @@
 // every invocation is a SIMD lane and each lane-divergent load is costly, so each
 // invocation computes a TILE_M x TILE_N block and loads 4 floats at a time where the layout
 // allows. No workgroup memory, no barriers. One entry point per form (main_nn, main_tn,
-// main_nt). Includes matmul_common.wgsl.
+// main_nt). Includes matmul_common.wgsl and an A source (matmul_a_f32 or matmul_a_u8).
 //
 // Vectorized dimensions (which, with the operand offsets and trial strides of the
 // vectorized operands, must be multiples of 4): NN: N (B read as B[k, c..c+3]; A read one
@@ -14,8 +14,6 @@ const TILE_M: u32 = 8u;   // rows per invocation (multiple of 4 for main_tn)
 const TILE_N: u32 = 8u;   // columns per invocation (multiple of 4 for main_nn and main_tn)
 const WG: u32 = 32u;
 
-@group(0) @binding(1) var<storage, read> A1: array<f32>;
-@group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
 
 const TN4: u32 = TILE_N / 4u;
@@ -44,10 +42,9 @@ fn main_nn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   let t = wid.z;
   let o = tile_origin(gid);
   let n4 = d.N / 4u;
-  let a_base = d.a_off + t * d.a_trial;
   let b_base = (d.b_off + t * d.b_trial) / 4u;
   var ra: array<u32, TILE_M>;
-  for (var i = 0u; i < TILE_M; i++) { ra[i] = a_base + min(o.x + i, d.M - 1u) * d.K; }
+  for (var i = 0u; i < TILE_M; i++) { ra[i] = a_row(t, min(o.x + i, d.M - 1u), d.K); }
   var cb: array<u32, TN4>;
   for (var j = 0u; j < TN4; j++) { cb[j] = b_base + min(o.y / 4u + j, n4 - 1u); }
   var acc: array<array<vec4<f32>, TN4>, TILE_M>;
@@ -55,7 +52,7 @@ fn main_nn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
     var b: array<vec4<f32>, TN4>;
     for (var j = 0u; j < TN4; j++) { b[j] = B[cb[j] + k * n4]; }
     for (var i = 0u; i < TILE_M; i++) {
-      let av = vec4<f32>(A1[ra[i] + k]);
+      let av = vec4<f32>(a_at(ra[i] + k));
       for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, b[j], acc[i][j]); }
     }
   }
@@ -71,10 +68,9 @@ fn main_tn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   let o = tile_origin(gid);
   let m4 = d.M / 4u;
   let n4 = d.N / 4u;
-  let a_base = (d.a_off + t * d.a_trial) / 4u;
   let b_base = (d.b_off + t * d.b_trial) / 4u;
   var ca: array<u32, TM4>;
-  for (var i = 0u; i < TM4; i++) { ca[i] = a_base + min(o.x / 4u + i, m4 - 1u); }
+  for (var i = 0u; i < TM4; i++) { ca[i] = min(o.x / 4u + i, m4 - 1u); }
   var cb: array<u32, TN4>;
   for (var j = 0u; j < TN4; j++) { cb[j] = b_base + min(o.y / 4u + j, n4 - 1u); }
   var acc: array<array<vec4<f32>, TN4>, TILE_M>;
@@ -82,7 +78,8 @@ fn main_tn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   let sums_bias = BIAS_GRAD && o.x == 0u;
   for (var k = 0u; k < d.K; k++) {
     var a: array<vec4<f32>, TM4>;
-    for (var i = 0u; i < TM4; i++) { a[i] = A[ca[i] + k * m4]; }
+    let rk = a_row(t, k, d.M) / 4u;
+    for (var i = 0u; i < TM4; i++) { a[i] = a4_at(rk + ca[i]); }
     var b: array<vec4<f32>, TN4>;
     for (var j = 0u; j < TN4; j++) { b[j] = B[cb[j] + k * n4]; }
     for (var i = 0u; i < TILE_M; i++) {
@@ -107,10 +104,9 @@ fn main_nt(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   let t = wid.z;
   let o = tile_origin(gid);
   let k4n = d.K / 4u;
-  let a_base = (d.a_off + t * d.a_trial) / 4u;
   let b_base = (d.b_off + t * d.b_trial) / 4u;
   var ra: array<u32, TILE_M>;
-  for (var i = 0u; i < TILE_M; i++) { ra[i] = a_base + min(o.x + i, d.M - 1u) * k4n; }
+  for (var i = 0u; i < TILE_M; i++) { ra[i] = a_row(t, min(o.x + i, d.M - 1u), d.K) / 4u; }
   var rb: array<u32, TILE_N>;
   for (var j = 0u; j < TILE_N; j++) { rb[j] = b_base + min(o.y + j, d.N - 1u) * k4n; }
   var acc: array<array<vec4<f32>, TN4>, TILE_M>;
@@ -118,7 +114,7 @@ fn main_nt(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
     var b: array<vec4<f32>, TILE_N>;
     for (var j = 0u; j < TILE_N; j++) { b[j] = B[rb[j] + k4]; }
     for (var i = 0u; i < TILE_M; i++) {
-      let a = A[ra[i] + k4];
+      let a = a4_at(ra[i] + k4);
       for (var j = 0u; j < TILE_N; j++) { acc[i][j / 4u][j % 4u] += dot(a, b[j]); }
     }
   }

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { matmul, vec4Compatible, type MatmulForm, type MatmulVariant } from '../src/kernels/matmul.ts';
-import { matmulAbsRef, matmulRef } from '../src/kernels/reference.ts';
+import { mlpMatmulShapes } from '../src/bench/measure/tuning.ts';
+import { candidateSet } from '../src/kernels/matmul-tuner.ts';
+import { matmul, variantKey, vec4Compatible, type MatmulForm, type MatmulVariant } from '../src/kernels/matmul.ts';
+import { packBytes } from '../src/kernels/gather.ts';
+import { colsumRef, gatherImagesRef, matmulAbsRef, matmulRef } from '../src/kernels/reference.ts';
 import { useGpu } from './helpers/gpu.ts';
-import { concat, randomF32, worstRatio } from './helpers/random.ts';
+import { concat, randomF32, randomU32, worstRatio } from './helpers/random.ts';
 
 const gpu = useGpu();
 
@@ -10,14 +13,16 @@ const gpu = useGpu();
 // about K * u * sum|a_k b_k| (Higham, gamma_K); we allow that bound plus a tiny absolute term.
 const U = 2 ** -24;
 
-const VARIANTS: MatmulVariant[] = [
-  { kind: 'scalar', tileM: 4, tileN: 4, wg: 32 },
-  { kind: 'scalar', tileM: 8, tileN: 2, wg: 8 },
-  { kind: 'vec4', tileM: 8, tileN: 8, wg: 16 },
-  { kind: 'vec4', tileM: 16, tileN: 16, wg: 16 },
-  { kind: 'shared', wgX: 16, wgY: 16, tile: 4, bk: 16 },
-  { kind: 'shared', wgX: 8, wgY: 4, tile: 2, bk: 8 },
-];
+// Every implementation the tuner can choose, on a CPU adapter and on a GPU alike (forced
+// here, whatever this adapter is), plus two tile parameters it does not offer.
+const EVERY: MatmulVariant[] = (() => {
+  const all = [
+    ...candidateSet('cpu', true), ...candidateSet('cpu', false), ...candidateSet('gpu', true), ...candidateSet('gpu', false),
+    { kind: 'scalar', tileM: 8, tileN: 2, wg: 8 },
+    { kind: 'shared', wgX: 8, wgY: 4, tile: 2, bk: 8 },
+  ] satisfies MatmulVariant[];
+  return [...new Map(all.map((v) => [variantKey(v), v])).values()];
+})();
 
 interface Case {
   form: MatmulForm;
@@ -28,117 +33,154 @@ interface Case {
   bias?: boolean;
   relu?: boolean;
   mask?: boolean;
+  biasGrad?: boolean;
+  /** A also gathered from a uint8 data set of this many samples, whose bytes start at
+   * `byteOffset` of their buffer (NN, TN: the first layer's products). */
+  gather?: { samples: number; byteOffset: number };
 }
 
-async function check(c: Case, variant: MatmulVariant, seed: number): Promise<void> {
+/** A gathered A: a random uint8 data set, and per trial the index list that picks A's
+ * stored rows (from position 1 of each trial's list, as mid-epoch batches do). */
+function gatheredA(c: Case, seed: number) {
+  const rows = c.form === 'TN' ? c.K : c.M, width = c.form === 'TN' ? c.M : c.K;
+  const { samples, byteOffset } = c.gather!;
+  const data = Uint8Array.from(randomU32(samples * width, seed + 5, 256));
+  const lists = Array.from({ length: c.T }, (_, t) => randomU32(rows + 2, seed + 6 + t, samples));
+  const a = lists.map((l) => gatherImagesRef(data, l.subarray(1, rows + 1), width));
+  const bytes = new Uint8Array(byteOffset + data.length);
+  bytes.set(data, byteOffset);
+  return { a, bytes: packBytes(bytes), idx: Uint32Array.from(lists.flatMap((l) => Array.from(l))), listLength: rows + 2 };
+}
+
+/** Runs `variants` on one case (inputs and float64 reference built once) and checks each
+ * against the reference: every output within the rounding bound of its own sum. With
+ * `gather`, each variant also runs on the gathered A and must give the same bits as on
+ * its float copy. */
+async function check(c: Case, variants: MatmulVariant[], seed: number): Promise<void> {
   const g = gpu();
   const { form, M, N, K, T } = c;
   const aLen = M * K, bLen = K * N;
-  const a = Array.from({ length: T }, (_, t) => randomF32(aLen, seed + 10 * t));
+  const gathered = c.gather ? gatheredA(c, seed) : null;
+  const a = gathered ? gathered.a : Array.from({ length: T }, (_, t) => randomF32(aLen, seed + 10 * t));
   const b = Array.from({ length: T }, (_, t) => randomF32(bLen, seed + 10 * t + 1));
   const bias = c.bias ? Array.from({ length: T }, (_, t) => randomF32(N, seed + 10 * t + 2)) : undefined;
   // Mask from a ReLU-like tensor: about half the entries zero.
   const mask = c.mask ? Array.from({ length: T }, (_, t) => randomF32(M * N, seed + 10 * t + 3).map((x) => Math.max(x, 0))) : undefined;
   const scales = c.mask ? Array.from({ length: T }, (_, t) => 1 + t / 2) : undefined;
   // Operands sit at a non-zero offset (a multiple of 4, so the vec4 kernel may read them).
+  // With biasGrad, C's buffer holds per trial the product then the N column sums (like the
+  // gradient arena).
   const pad = 8;
+  const span = M * N + (c.biasGrad ? N + ((4 - ((M * N + N) % 4)) % 4) : 0);
   const A = g.upload(concat([new Float32Array(pad), ...a]), 'A');
   const B = g.upload(concat([new Float32Array(pad), ...b]), 'B');
-  const Cbuf = g.buffer((pad + T * M * N) * 4, 'C');
+  const Cbuf = g.buffer((pad + T * span) * 4, 'C');
   const biasBuf = bias ? g.upload(concat(bias), 'bias') : undefined;
   const maskBuf = mask ? g.upload(concat(mask), 'mask') : undefined;
   // Scale per trial at stride 3 to exercise the trial stride.
   const scaleBuf = scales ? g.upload(Float32Array.from({ length: 3 * T }, (_, i) => (i % 3 === 1 ? scales[(i - 1) / 3] : -7)), 'scales') : undefined;
-  const args = {
-    form, M, N, K, trials: T,
-    a: { buf: A, offset: pad, trialStride: aLen },
-    b: { buf: B, offset: pad, trialStride: bLen },
-    c: { buf: Cbuf, offset: pad, trialStride: M * N },
-    bias: biasBuf ? { buf: biasBuf, trialStride: N } : undefined,
-    relu: c.relu,
-    mask: maskBuf ? { buf: maskBuf, trialStride: M * N } : undefined,
-    maskScale: scaleBuf ? { buf: scaleBuf, offset: 1, trialStride: 3 } : undefined,
-    variant,
-  };
-  matmul(g, args);
-  const out = await g.readF32(Cbuf, pad, T * M * N);
   const refArgs = { form, M, N, K, trials: T, a, b, bias, relu: c.relu, mask, maskScale: scales };
-  const ref = matmulRef(refArgs);
-  const mag = matmulAbsRef(refArgs);
-  const refFlat = concat(ref.map((r) => Float32Array.from(r)));
-  const magFlat = Float64Array.from(mag.flatMap((m) => Array.from(m)));
-  const { ratio, at } = worstRatio(out, Float64Array.from(ref.flatMap((r) => Array.from(r))), (i) => 1e-6 + (K + 2) * U * magFlat[i] * (scales ? 2 : 1));
-  expect(ratio, `${JSON.stringify(c)} ${JSON.stringify(variant)}: worst at ${at}: gpu ${out[at]} ref ${refFlat[at]}`).toBeLessThanOrEqual(1);
-  for (const buf of [A, B, Cbuf, biasBuf, maskBuf, scaleBuf]) g.release(buf);
+  const ref = Float64Array.from(matmulRef(refArgs).flatMap((r) => Array.from(r)));
+  const mag = Float64Array.from(matmulAbsRef(refArgs).flatMap((m) => Array.from(m)));
+  const sums = b.map((bt) => colsumRef(bt, K, N));
+  const sumsMag = b.map((bt) => colsumRef(bt.map(Math.abs), K, N));
+  const bytesBuf = gathered ? g.upload(gathered.bytes, 'A-bytes') : undefined;
+  const idxBuf = gathered ? g.upload(gathered.idx, 'A-idx') : undefined;
+  const nan = new Float32Array(pad + T * span).fill(NaN);
+  const run = async (variant: MatmulVariant, fromBytes: boolean): Promise<Float32Array> => {
+    g.write(Cbuf, nan); // an output a kernel forgets stays NaN and fails
+    matmul(g, {
+      form, M, N, K, trials: T,
+      a: fromBytes ? { buf: bytesBuf!, offset: c.gather!.byteOffset } : { buf: A, offset: pad, trialStride: aLen },
+      aGather: fromBytes ? { buf: idxBuf!, offset: 1, trialStride: gathered!.listLength } : undefined,
+      b: { buf: B, offset: pad, trialStride: bLen },
+      c: { buf: Cbuf, offset: pad, trialStride: span },
+      bias: biasBuf ? { buf: biasBuf, trialStride: N } : undefined,
+      relu: c.relu,
+      mask: maskBuf ? { buf: maskBuf, trialStride: M * N } : undefined,
+      maskScale: scaleBuf ? { buf: scaleBuf, offset: 1, trialStride: 3 } : undefined,
+      biasGrad: c.biasGrad ? { buf: Cbuf, offset: pad + M * N, trialStride: span } : undefined,
+      variant,
+    });
+    return g.readF32(Cbuf, pad, T * span);
+  };
+  try {
+    for (const variant of variants) {
+      if (variant.kind === 'vec4' && !vec4Compatible({ form, M, N, K, trials: T }, { buf: A, offset: pad, trialStride: aLen }, { buf: B, offset: pad, trialStride: bLen })) continue;
+      const raw = await run(variant, false);
+      const what = `${JSON.stringify(c)} ${variantKey(variant)}`;
+      if (gathered) {
+        const fused = await run(variant, true);
+        const differ = fused.findIndex((x, i) => !Object.is(x, raw[i]));
+        expect(differ, `${what}: gathered A gives ${fused[differ]} at ${differ}, its float copy ${raw[differ]}`).toBe(-1);
+      }
+      const out = Float32Array.from({ length: T * M * N }, (_, i) => raw[Math.floor(i / (M * N)) * span + (i % (M * N))]);
+      const { ratio, at } = worstRatio(out, ref, (i) => 1e-6 + (K + 2) * U * mag[i] * (scales ? 2 : 1));
+      expect(ratio, `${what}: worst at ${at}: gpu ${out[at]} ref ${ref[at]}`).toBeLessThanOrEqual(1);
+      if (c.biasGrad) {
+        for (let t = 0; t < T; t++) {
+          const got = raw.subarray(t * span + M * N, t * span + M * N + N);
+          const r = worstRatio(got, sums[t], (j) => 1e-6 + K * U * sumsMag[t][j]);
+          expect(r.ratio, `${what}: bias gradient of trial ${t}, column ${r.at}: gpu ${got[r.at]} ref ${sums[t][r.at]}`).toBeLessThanOrEqual(1);
+        }
+      }
+    }
+  } finally {
+    for (const buf of [A, B, Cbuf, biasBuf, maskBuf, scaleBuf, bytesBuf, idxBuf]) g.release(buf);
+  }
 }
 
+// Not multiples of any tile size (1x1x1 is smaller than every tile); the last spans
+// several tiles of 128 rows and 64 columns and many k-slices, with a remainder in each.
 const ODD_SHAPES: Array<[number, number, number]> = [
   [1, 1, 1],
   [3, 5, 7],
-  [127, 129, 785],
+  [131, 67, 263],
 ];
-// Multiples of 4 (so the vec4 kernel runs) that are not multiples of any tile size.
+// Multiples of 4 (so the vec4 kernels and vec4 staging run) that are not multiples of any tile size.
 const ALIGNED_SHAPES: Array<[number, number, number]> = [
   [4, 4, 4],
   [20, 36, 28],
-  [132, 140, 788],
+  [132, 68, 268],
 ];
 
-describe('matmul against the float64 reference', () => {
+/** The study's products (MLP 784-128-128-10, batch 128) with their epilogues. */
+function studyCases(T: number): Case[] {
+  return mlpMatmulShapes([784, 128, 128, 10], 128, T, { backward: true, dropout: true }).map(({ shape: s }) => ({
+    form: s.form, M: s.M, N: s.N, K: s.K, T,
+    bias: s.epilogue.bias, relu: s.epilogue.relu, mask: s.epilogue.mask, biasGrad: s.epilogue.biasGrad,
+    gather: s.gatherA ? { samples: 300, byteOffset: 8 } : undefined,
+  }));
+}
+
+// The epilogue each form runs with in training (forward: bias; weight gradient: bias
+// gradient; input gradient: ReLU/dropout mask and scale), so that the pipelines compiled
+// here are the study's own (compiling every variant is most of this file's time on llvmpipe).
+const EPILOGUE: Record<MatmulForm, Partial<Case>> = { NN: { bias: true }, TN: { biasGrad: true }, NT: { mask: true } };
+
+describe('matmul against the float64 reference, every implementation the tuner can choose', () => {
   for (const form of ['NN', 'TN', 'NT'] as const) {
     for (const T of [1, 3]) {
-      it(`${form}, T=${T}, every variant, odd shapes`, async () => {
+      it(`${form}, T=${T}, odd shapes and multiples of 4, with its training epilogue`, async () => {
         let seed = 1;
-        for (const [M, N, K] of ODD_SHAPES) {
-          for (const v of VARIANTS) {
-            const shape = { form, M, N, K, trials: T };
-            if (v.kind === 'vec4' && !vec4Compatible(shape, { buf: null as never, offset: 8, trialStride: M * K }, { buf: null as never, offset: 8, trialStride: K * N })) continue;
-            await check({ form, M, N, K, T }, v, seed++);
-          }
-        }
-      });
-      it(`${form}, T=${T}, every variant, multiples of 4`, async () => {
-        let seed = 100;
-        for (const [M, N, K] of ALIGNED_SHAPES) for (const v of VARIANTS) await check({ form, M, N, K, T }, v, seed++);
+        for (const [M, N, K] of [...ODD_SHAPES, ...ALIGNED_SHAPES]) await check({ form, M, N, K, T, ...EPILOGUE[form] }, EVERY, seed++);
       });
     }
   }
 
-  it('fuses bias and ReLU into the forward product (NN)', async () => {
-    for (const v of VARIANTS) await check({ form: 'NN', M: 20, N: 36, K: 28, T: 3, bias: true, relu: true }, v, 7);
-    for (const v of VARIANTS.filter((x) => x.kind !== 'vec4')) await check({ form: 'NN', M: 13, N: 10, K: 9, T: 2, bias: true, relu: true }, v, 8);
-  });
+  for (const T of [1, 2]) {
+    it(`the study's shapes and epilogues, T=${T}`, async () => {
+      let seed = 500;
+      for (const c of studyCases(T)) await check(c, EVERY, seed++);
+    });
+  }
 
-  it('fuses the ReLU/dropout mask and its scale into the input gradient (NT)', async () => {
-    for (const v of VARIANTS) await check({ form: 'NT', M: 20, N: 36, K: 28, T: 3, mask: true }, v, 9);
-    for (const v of VARIANTS.filter((x) => x.kind !== 'vec4')) await check({ form: 'NT', M: 13, N: 10, K: 9, T: 2, mask: true }, v, 10);
-  });
-
-  it('writes the bias gradient (column sums of B) beside the weight gradient (TN)', async () => {
-    const g = gpu();
-    for (const [M, N, K] of [[20, 36, 28], [7, 10, 13]] as const) {
-      for (const v of VARIANTS) {
-        const T = 2;
-        const shape = { form: 'TN' as const, M, N, K, trials: T };
-        if (v.kind === 'vec4' && !vec4Compatible(shape, { buf: null as never, trialStride: K * M }, { buf: null as never, trialStride: K * N })) continue;
-        const a = Array.from({ length: T }, (_, t) => randomF32(K * M, 300 + t));
-        const b = Array.from({ length: T }, (_, t) => randomF32(K * N, 310 + t));
-        // C's buffer holds, per trial, the M x N product then the N sums (like the arena).
-        const span = M * N + N + 4 - ((M * N + N) % 4);
-        const C = g.buffer(T * span * 4, 'grads');
-        matmul(g, { ...shape, a: { buf: g.upload(concat(a), 'a'), trialStride: K * M }, b: { buf: g.upload(concat(b), 'b'), trialStride: K * N }, c: { buf: C, trialStride: span }, biasGrad: { buf: C, offset: M * N, trialStride: span }, variant: v });
-        const out = await g.readF32(C, 0, T * span);
-        const ref = matmulRef({ ...shape, a, b });
-        for (let t = 0; t < T; t++) {
-          for (let i = 0; i < M * N; i++) expect(Math.abs(out[t * span + i] - ref[t][i]), JSON.stringify(v)).toBeLessThan(1e-4);
-          for (let j = 0; j < N; j++) {
-            let s = 0;
-            for (let k = 0; k < K; k++) s += b[t][k * N + j];
-            expect(Math.abs(out[t * span + M * N + j] - s), `${JSON.stringify(v)} column ${j}`).toBeLessThan(1e-5);
-          }
-        }
-      }
-    }
+  it('reads A from uint8 images through an index list, bit for bit as from their float copy (NN, TN)', async () => {
+    // Odd widths put rows at unaligned byte addresses; an odd byte offset too.
+    await check({ form: 'NN', M: 13, N: 10, K: 21, T: 3, bias: true, relu: true, gather: { samples: 40, byteOffset: 3 } }, EVERY, 13);
+    await check({ form: 'TN', M: 21, N: 10, K: 13, T: 3, biasGrad: true, gather: { samples: 40, byteOffset: 3 } }, EVERY, 14);
+    await check({ form: 'NN', M: 20, N: 36, K: 132, T: 2, bias: true, relu: true, gather: { samples: 50, byteOffset: 4 } }, EVERY, 15);
+    await check({ form: 'TN', M: 132, N: 36, K: 20, T: 2, biasGrad: true, gather: { samples: 50, byteOffset: 4 } }, EVERY, 16);
   });
 
   it('shares one operand across trials with trial stride 0', async () => {

@@ -2,7 +2,8 @@
 // backward closure on the tape. Fusions: bias and ReLU run in the forward matmul's
 // epilogue; the ReLU (and inverted-dropout) mask of a layer's input runs in the epilogue
 // of the matmul that computes that input's gradient; softmax, cross-entropy and its
-// gradient are one kernel.
+// gradient are one kernel; the first layer reads the uint8 images through the batch's index
+// list inside its forward and weight-gradient products (no float copy of the batch).
 import { colsum } from '../kernels/colsum.ts';
 import { dropout as dropoutKernel } from '../kernels/dropout.ts';
 import { reluBackward } from '../kernels/elementwise.ts';
@@ -33,7 +34,9 @@ export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu
   const gpu = W.gpu;
   const trials = W.trials;
   const y = tape.own(Tensor.empty(gpu, [rows, fout], trials, opts.label ?? 'linear'));
-  matmul(gpu, { form: 'NN', M: rows, N: fout, K: fin, trials, a: x.operand, b: W.operand, c: y.operand, bias: b.operand, relu: opts.relu });
+  // A gathered input (Tensor.gathered) is read from its uint8 data set by the matmul itself.
+  const aGather = x.gatherIndex ?? undefined;
+  matmul(gpu, { form: 'NN', M: rows, N: fout, K: fin, trials, a: x.operand, aGather, b: W.operand, c: y.operand, bias: b.operand, relu: opts.relu });
   if (opts.relu) y.reluMask = {};
   if (!tape.recording) return y;
   y.requiresGrad = true;
@@ -50,7 +53,7 @@ export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu
       // The bias gradient (column sums of dpre) rides along in the weight-gradient product
       // when both live in one gradient buffer (the arena); else it is its own kernel.
       const fuseBias = !!W.grad && !!b.grad && b.grad.buf === W.grad.buf;
-      if (W.grad) matmul(gpu, { form: 'TN', M: fin, N: fout, K: rows, trials, a: x.operand, b: dpre.operand, c: W.grad.operand, biasGrad: fuseBias ? b.grad!.operand : undefined });
+      if (W.grad) matmul(gpu, { form: 'TN', M: fin, N: fout, K: rows, trials, a: x.operand, aGather, b: dpre.operand, c: W.grad.operand, biasGrad: fuseBias ? b.grad!.operand : undefined });
       if (b.grad && !fuseBias) colsum(gpu, dpre.operand, b.grad.operand, rows, fout, trials);
       if (!x.requiresGrad) return;
       if (x.grad) throw new Error('linear: an input used by several ops needs gradient accumulation, which the tape does not do');

@@ -18,6 +18,9 @@ export class Tensor {
   reluMask: { scale?: Operand } | null = null;
   /** Number of tape ops that read this tensor (fusion needs exactly one). */
   consumers = 0;
+  /** Set on a gathered input (Tensor.gathered): the sample index list; `buf` then holds a
+   * uint8 data set, not this tensor's floats. */
+  gatherIndex: Operand | null = null;
 
   constructor(
     readonly gpu: Gpu,
@@ -47,8 +50,19 @@ export class Tensor {
     return new Tensor(gpu, gpu.buffer(Math.max(1, size * trials) * 4, label), shape, trials, 0, size, dtype);
   }
 
+  /** A [rows, width] input that is never materialized: row r of trial t is sample
+   * idx[offset + t * trialStride + r] of the uint8 data set in `bytes` (width bytes a
+   * sample, four to a u32 word), divided by 255. The matmuls that read it gather on the fly
+   * (kernels/matmul.ts, aGather), so no float copy of the batch is written or read. */
+  static gathered(gpu: Gpu, bytes: GBuf, idx: Operand, shape: readonly [number, number], trials: number): Tensor {
+    const t = new Tensor(gpu, bytes, shape, trials, 0, 0);
+    t.gatherIndex = idx;
+    return t;
+  }
+
   /** Reads every trial back: one Float32Array (or Uint32Array) per trial. */
   async read(): Promise<Array<Float32Array | Uint32Array>> {
+    if (this.gatherIndex) throw new Error('read: a gathered input has no float copy to read');
     const span = (this.trials - 1) * this.trialStride + this.size;
     const raw = await this.gpu.readBytes(this.buf, this.offset * 4, span * 4);
     const all = this.dtype === 'f32' ? new Float32Array(raw) : new Uint32Array(raw);

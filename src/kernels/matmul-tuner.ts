@@ -2,6 +2,7 @@
 // llvmpipe wants large register tiles and no barriers; real GPUs want shared-memory tiles;
 // the right tile size depends on the shape. Choices are cached per process and on disk
 // (keyed by adapter and shape), so later runs pay nothing.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,9 +31,15 @@ export function defaultTuningCache(): string {
   return join(base, 'webgpu-optbench', 'matmul-tuning.json');
 }
 
+/** What the tuner measures on this adapter for a shape (vec4Ok: see vec4Compatible). */
 export function candidates(gpu: Gpu, vec4Ok: boolean): MatmulVariant[] {
+  return candidateSet(gpu.report.isCpu ? 'cpu' : 'gpu', vec4Ok);
+}
+
+/** The candidates of an adapter class (tests run both sets on any adapter). */
+export function candidateSet(adapter: 'cpu' | 'gpu', vec4Ok: boolean): MatmulVariant[] {
   const out: MatmulVariant[] = [];
-  if (gpu.report.isCpu) {
+  if (adapter === 'cpu') {
     // Register tiles only: the shared-memory kernel measured 5-10x slower on llvmpipe
     // (barriers), so measuring it there only costs start-up time.
     if (vec4Ok) {
@@ -40,7 +47,15 @@ export function candidates(gpu: Gpu, vec4Ok: boolean): MatmulVariant[] {
     }
     for (const [tileM, tileN, wg] of [[4, 4, 32], [8, 4, 16]]) out.push({ kind: 'scalar', tileM, tileN, wg });
   } else {
-    for (const [wgX, wgY, tile, bk] of [[16, 16, 4, 16], [16, 16, 2, 16], [16, 16, 4, 8], [8, 8, 4, 16], [16, 8, 4, 16]]) out.push({ kind: 'shared', wgX, wgY, tile, bk });
+    // Register-blocked tiles (matmul_tiled), from big blocks that suit many trials (128x128,
+    // 128x64, 64x64: 256 invocations, 4x4 to 8x8 outputs each) to small ones that still fill
+    // the machine at T = 12 or suit the 10-wide head (32x32, 128x16). Workgroup memory
+    // (BM + BN) * BK * 4 bytes stays within WebGPU's default 16 KiB.
+    for (const [wgX, wgY, tm, tn, bk] of [
+      [16, 16, 8, 8, 8], [16, 16, 8, 8, 16], [16, 16, 8, 4, 16], [8, 16, 8, 8, 16],
+      [16, 16, 4, 4, 16], [16, 16, 4, 4, 32], [16, 8, 4, 4, 16], [8, 8, 4, 4, 16], [4, 32, 4, 4, 16],
+    ]) out.push({ kind: 'tiled', wgX, wgY, tm, tn, bk });
+    for (const [wgX, wgY, tile, bk] of [[16, 16, 4, 16], [8, 8, 4, 16]]) out.push({ kind: 'shared', wgX, wgY, tile, bk });
     if (vec4Ok) for (const [tileM, tileN, wg] of [[4, 4, 64], [8, 8, 64], [4, 8, 128]]) out.push({ kind: 'vec4', tileM, tileN, wg });
     out.push({ kind: 'scalar', tileM: 4, tileN: 4, wg: 64 });
   }
@@ -49,10 +64,17 @@ export function candidates(gpu: Gpu, vec4Ok: boolean): MatmulVariant[] {
 
 type CacheFile = Record<string, Record<string, MatmulVariant>>;
 
-function adapterKey(gpu: Gpu): string {
+/** The cache's key for an adapter: what it is, and a hash of the candidates it is offered,
+ * so a new candidate set (or new kernels behind the same names) measures afresh instead of
+ * reusing choices made among the old ones. */
+export function adapterKey(gpu: Gpu): string {
   const r = gpu.report;
-  return `${r.backend}|${r.vendor}|${r.architecture}|${r.device}|${r.description}`;
+  const offered = createHash('sha256').update(JSON.stringify([candidates(gpu, true), candidates(gpu, false), KERNELS_VERSION])).digest('hex').slice(0, 12);
+  return `${r.backend}|${r.vendor}|${r.architecture}|${r.device}|${r.description}|${offered}`;
 }
+
+/** Bump when a kernel's code changes in a way that may change which candidate wins. */
+const KERNELS_VERSION = 2;
 
 function readCache(file: string): CacheFile {
   try {
@@ -73,19 +95,26 @@ function writeCache(file: string, data: CacheFile): void {
   }
 }
 
+/** Samples in the stand-in data set of a gathered A: as many as a training split. */
+const GATHER_SAMPLES = 60000;
+
 async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: number): Promise<number> {
   const aLen = s.M * s.K, bLen = s.K * s.N, cLen = s.M * s.N;
   const e = s.epilogue;
+  // A gathered A reads rows of `width` bytes of a data set through a scattered index list.
+  const rows = s.form === 'TN' ? s.K : s.M, width = s.form === 'TN' ? s.M : s.K;
   const bufs = [
-    gpu.buffer(aLen * s.trials * 4, 'tune-a'),
+    s.gatherA ? gpu.buffer(Math.ceil((GATHER_SAMPLES * width) / 4) * 4, 'tune-a-bytes') : gpu.buffer(aLen * s.trials * 4, 'tune-a'),
     gpu.buffer(bLen * s.trials * 4, 'tune-b'),
     gpu.buffer(cLen * s.trials * 4, 'tune-c'),
     gpu.buffer(Math.max(s.N, cLen, 1) * s.trials * 4, 'tune-epilogue'),
   ];
-  const [A, B, C, E] = bufs;
+  if (s.gatherA) bufs.push(gpu.upload(Uint32Array.from({ length: rows * s.trials }, (_, i) => (i * 7919) % GATHER_SAMPLES), 'tune-a-idx'));
+  const [A, B, C, E, I] = bufs;
   const args = {
     ...s,
-    a: { buf: A, trialStride: aLen },
+    a: { buf: A, trialStride: s.gatherA ? 0 : aLen },
+    aGather: s.gatherA ? { buf: I, trialStride: rows } : undefined,
     b: { buf: B, trialStride: bLen },
     c: { buf: C, trialStride: cLen },
     bias: e.bias ? { buf: E, trialStride: s.N } : undefined,
@@ -131,7 +160,7 @@ export async function tuneMatmul(
       // Contiguous operands at offset 0: vec4-readable exactly when the dimensions allow.
       const probe = { buf: null as never };
       const ok = vec4Compatible(s, probe, probe);
-      const key = shapeKey(s, ok, s.epilogue);
+      const key = shapeKey(gpu, s, ok, s.epilogue);
       if (seen.has(key)) continue;
       seen.add(key);
       const hit = mine[key];
@@ -140,11 +169,13 @@ export async function tuneMatmul(
         results.push({ shape: s, key, chosen: hit, measured: [], fromCache: true });
         continue;
       }
-      // Several trials are measured as 4 (see shapeKey).
-      const m = { ...s, trials: Math.min(s.trials, 4) };
+      // On a CPU adapter several trials are measured as 4 (see trialsKey).
+      const m = { ...s, trials: gpu.report.isCpu ? Math.min(s.trials, 4) : s.trials };
       const flops = 2 * m.M * m.N * m.K * m.trials;
-      // About 20 ms per measured batch at 10 GFLOP/s, 3 to 200 calls.
-      const reps = Math.max(3, Math.min(200, Math.round(2e8 / Math.max(flops, 1))));
+      // About 20 ms per measured batch at 10 GFLOP/s on a CPU, 10 TFLOP/s on a GPU (where a
+      // few calls would time the submit, not the kernel); 3 to 200 calls.
+      const rate = gpu.report.isCpu ? 1e10 : 1e13;
+      const reps = Math.max(3, Math.min(200, Math.round((0.02 * rate) / Math.max(flops, 1))));
       const measured: Array<{ variant: string; ms: number; v: MatmulVariant }> = [];
       for (const v of candidates(gpu, ok)) {
         measured.push({ variant: variantKey(v), ms: await timeVariant(gpu, m, v, reps), v });

@@ -1,8 +1,10 @@
 // Typed launcher of the matmul family: C = op(A) * op(B) (+ bias, ReLU, mask), batched over
-// trials. Three implementations (shaders/matmul_*.wgsl): vec4 register tiles (fast on
-// llvmpipe), scalar register tiles (any alignment) and shared-memory tiles (real GPUs).
-// Which one runs for a shape comes from the tuner's measurements (matmul-tuner.ts), or from
-// a per-adapter default until it has measured.
+// trials. Four implementations (shaders/matmul_*.wgsl): vec4 register tiles (fast on
+// llvmpipe), scalar register tiles (any alignment), shared-memory tiles with scalar reads,
+// and register-blocked shared-memory tiles with vec4 reads (the GPU SGEMM form). A is either
+// stored floats or gathered on the fly from a uint8 data set through an index list (the
+// first layer's input). Which implementation runs for a shape comes from the tuner's
+// measurements (matmul-tuner.ts), or from a per-adapter default until it has measured.
 import type { Gpu, Kernel } from './gpu.ts';
 import { off, stride, type Operand } from './operand.ts';
 
@@ -11,7 +13,9 @@ const FORM_ID: Record<MatmulForm, number> = { NN: 0, TN: 1, NT: 2 };
 
 export type MatmulVariant =
   | { kind: 'vec4' | 'scalar'; tileM: number; tileN: number; wg: number }
-  | { kind: 'shared'; wgX: number; wgY: number; tile: number; bk: number };
+  | { kind: 'shared'; wgX: number; wgY: number; tile: number; bk: number }
+  /** WG_X x WG_Y invocations, each a tm x tn register tile (multiples of 4), bk deep. */
+  | { kind: 'tiled'; wgX: number; wgY: number; tm: number; tn: number; bk: number };
 
 /** Which epilogue steps run; they change the generated code, so tuning measures them. */
 export interface EpilogueFlags {
@@ -30,13 +34,21 @@ export interface MatmulShape {
   trials: number;
 }
 
-/** A shape as the tuner measures it: with the epilogue it will run with. */
+/** A shape as the tuner measures it: with the epilogue it will run with, and whether A is
+ * gathered from a uint8 data set (MatmulArgs.aGather). */
 export interface TunedShape extends MatmulShape {
   epilogue: EpilogueFlags;
+  gatherA?: boolean;
 }
 
 export interface MatmulArgs extends MatmulShape {
+  /** Stored floats; or, with `aGather`, a uint8 data set: u32 words holding its bytes,
+   * `offset` counted in bytes, `trialStride` unused. */
   a: Operand;
+  /** Sample indices: row `row` of trial t of A's stored layout ([M, K] for NN and NT, [K, M]
+   * for TN) is the sample aGather[offset + t * trialStride + row] of `a`, its bytes / 255.
+   * Fuses a mini-batch gather into the product: no float copy of the batch. */
+  aGather?: Operand;
   b: Operand;
   c: Operand;
   /** [N] per trial, added to every row. */
@@ -55,7 +67,9 @@ export interface MatmulArgs extends MatmulShape {
 }
 
 export function variantKey(v: MatmulVariant): string {
-  return v.kind === 'shared' ? `shared_${v.wgX}x${v.wgY}_t${v.tile}_k${v.bk}` : `${v.kind}_${v.tileM}x${v.tileN}_wg${v.wg}`;
+  if (v.kind === 'shared') return `shared_${v.wgX}x${v.wgY}_t${v.tile}_k${v.bk}`;
+  if (v.kind === 'tiled') return `tiled_${v.wgX}x${v.wgY}_r${v.tm}x${v.tn}_k${v.bk}`;
+  return `${v.kind}_${v.tileM}x${v.tileN}_wg${v.wg}`;
 }
 
 /** Whether the vec4 kernel may read this shape: the vectorized dimensions and the offsets
@@ -68,6 +82,16 @@ export function vec4Compatible(s: MatmulShape, a: Operand, b: Operand): boolean 
   if (!aOk || !bOk) return false;
   if (s.form === 'TN') return m4(s.M) && m4(s.N);
   return m4(s.K);
+}
+
+/** Whether the tiled kernel may stage its operands four floats at a time: the contiguous
+ * dimension of each operand (A: K for NN and NT, M for TN; B: N for NN and TN, K for NT),
+ * its offset and trial stride are multiples of 4. */
+export function load4Compatible(s: MatmulShape, a: Operand, b: Operand): boolean {
+  const m4 = (x: number) => x % 4 === 0;
+  const aDim = s.form === 'TN' ? s.M : s.K;
+  const bDim = s.form === 'NT' ? s.K : s.N;
+  return m4(aDim) && m4(bDim) && m4(off(a)) && m4(stride(a)) && m4(off(b)) && m4(stride(b));
 }
 
 /** The implementation used before (or without) tuning: measured defaults per adapter kind. */
@@ -90,7 +114,15 @@ export function epilogueOf(args: MatmulArgs): EpilogueFlags {
   return { bias: !!args.bias, relu: !!args.relu, mask: !!args.mask, maskScale: !!args.maskScale, biasGrad: !!args.biasGrad };
 }
 
-function kernelFor(gpu: Gpu, v: MatmulVariant, form: MatmulForm, flags: EpilogueFlags): Kernel {
+interface KernelChoice {
+  form: MatmulForm;
+  flags: EpilogueFlags;
+  gatherA: boolean;
+  /** tiled only: stage operands four floats at a time. */
+  load4: boolean;
+}
+
+function kernelFor(gpu: Gpu, v: MatmulVariant, { form, flags, gatherA, load4 }: KernelChoice): Kernel {
   const common = {
     FORM: FORM_ID[form],
     HAS_BIAS: flags.bias,
@@ -102,24 +134,39 @@ function kernelFor(gpu: Gpu, v: MatmulVariant, form: MatmulForm, flags: Epilogue
   const consts =
     v.kind === 'shared'
       ? { ...common, WG_X: v.wgX, WG_Y: v.wgY, TILE: v.tile, BK: v.bk }
-      : { ...common, TILE_M: v.tileM, TILE_N: v.tileN, WG: v.wg };
+      : v.kind === 'tiled'
+        ? { ...common, WG_X: v.wgX, WG_Y: v.wgY, TM: v.tm, TN: v.tn, BK: v.bk }
+        : { ...common, TILE_M: v.tileM, TILE_N: v.tileN, WG: v.wg };
   const file = `matmul_${v.kind}`;
-  const name = `matmul_${form.toLowerCase()}`;
+  // The gathered form gets its own name: profiles then show the fused first layer apart.
+  const name = `matmul_${form.toLowerCase()}${gatherA ? '_u8' : ''}`;
+  const includes = ['matmul_common', gatherA ? 'matmul_a_u8' : 'matmul_a_f32'];
+  if (v.kind === 'tiled') includes.push(load4 ? 'matmul_tiled_load4' : 'matmul_tiled_load1');
   if (v.kind === 'vec4') {
     const { FORM: _form, ...rest } = consts;
-    return gpu.kernel({ name, file, entry: `main_${form.toLowerCase()}`, consts: rest, includes: ['matmul_common'] });
+    return gpu.kernel({ name, file, entry: `main_${form.toLowerCase()}`, consts: rest, includes });
   }
-  return gpu.kernel({ name, file, consts, includes: ['matmul_common'] });
+  return gpu.kernel({ name, file, consts, includes });
 }
 
 /** Chosen implementation per shape, filled by the tuner (per Gpu instance). */
 const chosen = new WeakMap<Gpu, Map<string, MatmulVariant>>();
 
-/** The tuning key of a shape. Trial counts share one key beyond 1 (T1 / Tn): with more
- * trials only the grid's z extent grows, and measuring T = 120 would take minutes. */
-export function shapeKey(s: MatmulShape, vec4Ok: boolean, e: EpilogueFlags): string {
+/** The trial counts that share one tuning choice. On a CPU adapter all counts beyond 1 (T1
+ * / Tn): more trials only add workgroups to the same two cores, and measuring T = 120 there
+ * would take minutes. On a GPU the count decides how many workgroups fill the machine, so
+ * which tile wins: one key per power-of-two range (T = 120: T64-127), measured at its T. */
+export function trialsKey(gpu: Gpu, trials: number): string {
+  if (trials === 1) return 'T1';
+  if (gpu.report.isCpu) return 'Tn';
+  const lo = 2 ** Math.floor(Math.log2(trials));
+  return `T${lo}-${2 * lo - 1}`;
+}
+
+/** The tuning key of a shape. */
+export function shapeKey(gpu: Gpu, s: MatmulShape & { gatherA?: boolean }, vec4Ok: boolean, e: EpilogueFlags): string {
   const epi = `${e.bias ? 'b' : ''}${e.relu ? 'r' : ''}${e.mask ? 'm' : ''}${e.maskScale ? 's' : ''}${e.biasGrad ? 'g' : ''}`;
-  return `${s.form}:${s.M}x${s.N}x${s.K}:${s.trials === 1 ? 'T1' : 'Tn'}:${vec4Ok ? 'a4' : 'u'}:${epi || '-'}`;
+  return `${s.form}${s.gatherA ? 'g' : ''}:${s.M}x${s.N}x${s.K}:${trialsKey(gpu, s.trials)}:${vec4Ok ? 'a4' : 'u'}:${epi || '-'}`;
 }
 
 export function setChosenVariant(gpu: Gpu, key: string, v: MatmulVariant): void {
@@ -130,7 +177,7 @@ export function setChosenVariant(gpu: Gpu, key: string, v: MatmulVariant): void 
 
 export function chosenVariant(gpu: Gpu, args: MatmulArgs): MatmulVariant {
   const ok = vec4Compatible(args, args.a, args.b);
-  return chosen.get(gpu)?.get(shapeKey(args, ok, epilogueOf(args))) ?? defaultVariant(gpu, args, ok);
+  return chosen.get(gpu)?.get(shapeKey(gpu, { ...args, gatherA: !!args.aGather }, ok, epilogueOf(args))) ?? defaultVariant(gpu, args, ok);
 }
 
 export function matmul(gpu: Gpu, args: MatmulArgs): void {
@@ -146,11 +193,13 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
     if (args.variant) throw new RangeError(`matmul ${form} ${M}x${N}x${K}: the vec4 kernel needs its vectorized dimensions, offsets and trial strides to be multiples of 4`);
     v = defaultVariant(gpu, args, false);
   }
-  const kernel = kernelFor(gpu, v, form, epilogueOf(args));
+  const gatherA = !!args.aGather;
+  const load4 = v.kind === 'tiled' && load4Compatible(args, args.a, args.b);
+  const kernel = kernelFor(gpu, v, { form, flags: epilogueOf(args), gatherA, load4 });
   let tilesM: number, tilesN: number, wg: [number, number, number];
-  if (v.kind === 'shared') {
-    tilesM = ceilDiv(M, v.wgY * v.tile);
-    tilesN = ceilDiv(N, v.wgX * v.tile);
+  if (v.kind === 'shared' || v.kind === 'tiled') {
+    tilesM = ceilDiv(M, v.kind === 'shared' ? v.wgY * v.tile : v.wgY * v.tm);
+    tilesN = ceilDiv(N, v.kind === 'shared' ? v.wgX * v.tile : v.wgX * v.tn);
     wg = [tilesN, tilesM, trials];
   } else {
     tilesM = ceilDiv(M, v.tileM);
@@ -162,12 +211,10 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
     off(args.a), stride(args.a), off(args.b), stride(args.b),
     off(args.c), stride(args.c), off(args.bias ?? args.biasGrad ?? args.c), stride(args.bias ?? args.biasGrad ?? args.c),
     args.mask ? off(args.mask) : 0, args.mask ? stride(args.mask) : 0, args.maskScale ? off(args.maskScale) : 0, tilesM,
-    args.maskScale ? stride(args.maskScale) : 0, 0, 0, 0,
+    args.maskScale ? stride(args.maskScale) : 0, args.aGather ? off(args.aGather) : 0, args.aGather ? stride(args.aGather) : 0, 0,
   ]);
   const dummy = gpu.dummy;
-  gpu.dispatch(kernel, {
-    uniforms: u,
-    buffers: [args.a.buf, args.b.buf, args.c.buf, args.bias?.buf ?? dummy, args.mask?.buf ?? dummy, args.maskScale?.buf ?? dummy],
-    workgroups: wg,
-  });
+  const buffers = [args.a.buf, args.b.buf, args.c.buf, args.bias?.buf ?? dummy, args.mask?.buf ?? dummy, args.maskScale?.buf ?? dummy];
+  if (args.aGather) buffers.push(args.aGather.buf);
+  gpu.dispatch(kernel, { uniforms: u, buffers, workgroups: wg });
 }

@@ -7,7 +7,7 @@ import { colsum } from '../../kernels/colsum.ts';
 import { BACKENDS, type BackendName } from '../../kernels/device.ts';
 import { dropout, dropoutParams } from '../../kernels/dropout.ts';
 import { axpy, relu, reluBackward } from '../../kernels/elementwise.ts';
-import { gatherImages, gatherLabels } from '../../kernels/gather.ts';
+import { gatherLabels } from '../../kernels/gather.ts';
 import { Gpu } from '../../kernels/gpu.ts';
 import { chosenVariant, matmul, variantKey, type MatmulForm } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
@@ -73,21 +73,33 @@ async function bench(kernel: string, shape: string, variant: string, flops: numb
 }
 
 const f32 = 4;
+// The first layer reads uint8 images of a 60000-sample data set through a scattered index
+// list (as training does: MatmulArgs.aGather); the other products read floats.
+const SAMPLES = 60000;
+const dataset = gpu.buffer(SAMPLES * 784, 'dataset');
+const sampleIdx = gpu.upload(Uint32Array.from({ length: B * T }, (_, i) => (i * 7919) % SAMPLES), 'idx');
 for (const m of mmShapes) {
   const { s } = m;
   const aLen = s.M * s.K, bLen = s.K * s.N, cLen = s.M * s.N;
-  const A = gpu.buffer(aLen * T * f32, 'a'), Bb = gpu.buffer(bLen * T * f32, 'b'), C = gpu.buffer(cLen * T * f32, 'c');
-  const bias = gpu.buffer(s.N * T * f32, 'bias'), H = gpu.buffer(cLen * T * f32, 'h');
+  // With the bias gradient, C holds per trial the product then the N column sums.
+  const cSpan = cLen + (s.epilogue.biasGrad ? s.N + ((4 - ((cLen + s.N) % 4)) % 4) : 0);
+  const A = gpu.buffer(s.gatherA ? 4 : aLen * T * f32, 'a'), Bb = gpu.buffer(bLen * T * f32, 'b'), C = gpu.buffer(cSpan * T * f32, 'c');
+  const bias = gpu.buffer(s.N * T * f32, 'bias'), H = gpu.buffer(cLen * T * f32, 'h'), scales = gpu.buffer(T * f32, 'scales');
   const args = {
     ...s,
-    a: { buf: A, trialStride: aLen }, b: { buf: Bb, trialStride: bLen }, c: { buf: C, trialStride: cLen },
+    a: s.gatherA ? { buf: dataset } : { buf: A, trialStride: aLen },
+    aGather: s.gatherA ? { buf: sampleIdx, trialStride: B } : undefined,
+    b: { buf: Bb, trialStride: bLen }, c: { buf: C, trialStride: cSpan },
     bias: s.epilogue.bias ? { buf: bias, trialStride: s.N } : undefined,
+    biasGrad: s.epilogue.biasGrad ? { buf: C, offset: cLen, trialStride: cSpan } : undefined,
     relu: s.epilogue.relu,
     mask: s.epilogue.mask ? { buf: H, trialStride: cLen } : undefined,
+    maskScale: s.epilogue.maskScale ? { buf: scales, trialStride: 1 } : undefined,
   };
   const v = variantKey(chosenVariant(gpu, args));
-  await bench(`matmul_${s.form.toLowerCase() as Lowercase<MatmulForm>}`, `${m.label} ${s.M}x${s.K}x${s.N}`, v, 2 * s.M * s.N * s.K * T, (aLen + bLen + cLen) * T * f32, () => matmul(gpu, args));
-  for (const b of [A, Bb, C, bias, H]) gpu.release(b);
+  const aBytes = s.gatherA ? aLen : aLen * f32;
+  await bench(`matmul_${s.form.toLowerCase() as Lowercase<MatmulForm>}${s.gatherA ? '_u8' : ''}`, `${m.label} ${s.M}x${s.K}x${s.N}`, v, 2 * s.M * s.N * s.K * T, (aBytes + (bLen + cLen) * f32) * T, () => matmul(gpu, args));
+  for (const b of [A, Bb, C, bias, H, scales]) gpu.release(b);
 }
 
 {
@@ -108,16 +120,10 @@ for (const m of mmShapes) {
   );
 }
 {
-  const samples = 60000;
-  const data = gpu.buffer(samples * 784, 'dataset');
-  const labels = gpu.buffer(samples, 'labels');
-  const idx = gpu.upload(Uint32Array.from({ length: B * T }, (_, i) => (i * 7919) % samples), 'idx');
-  const X = gpu.buffer(B * 784 * T * f32, 'x'), Y = gpu.buffer(B * T * f32, 'y');
-  await bench('gather_images', `${B}x784 of 60000`, '-', null, B * 784 * T * (1 + f32), () =>
-    gatherImages(gpu, { data: { buf: data }, idx: { buf: idx, trialStride: B }, out: { buf: X, trialStride: B * 784 }, rows: B, trials: T, features: 784 }),
-  );
-  await bench('gather_labels', `${B} of 60000`, '-', null, B * T * (1 + f32), () =>
-    gatherLabels(gpu, { data: { buf: labels }, idx: { buf: idx, trialStride: B }, out: { buf: Y, trialStride: B }, rows: B, trials: T }),
+  const labels = gpu.buffer(SAMPLES, 'labels');
+  const Y = gpu.buffer(B * T * f32, 'y');
+  await bench('gather_labels', `${B} of ${SAMPLES}`, '-', null, B * T * (1 + f32), () =>
+    gatherLabels(gpu, { data: { buf: labels }, idx: { buf: sampleIdx, trialStride: B }, out: { buf: Y, trialStride: B }, rows: B, trials: T }),
   );
 }
 {

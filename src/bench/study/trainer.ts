@@ -5,7 +5,7 @@
 // GPU buffers and are read once per epoch.
 import { Tape } from '../../autograd/tape.ts';
 import { Tensor } from '../../autograd/tensor.ts';
-import { gatherImages, gatherLabels } from '../../kernels/gather.ts';
+import { gatherLabels } from '../../kernels/gather.ts';
 import type { GBuf, Gpu } from '../../kernels/gpu.ts';
 import { permutation } from '../../kernels/rng.ts';
 import { STATS_WORDS } from '../../kernels/softmax-ce.ts';
@@ -165,10 +165,10 @@ export class TrainingGroup {
     if (this.drop.active) this.drop.setStep(this.step);
     this.optimizers.prepare(this.step, rows);
     const tape = new Tape(gpu);
-    const x = tape.own(Tensor.empty(gpu, [rows, features], trials, 'batch-x'));
     const y = tape.own(Tensor.empty(gpu, [rows], trials, 'batch-y', 'u32'));
     const idx = { buf: this.idx, offset: start, trialStride: trainCount };
-    gatherImages(gpu, { data: { buf: this.data.train.images }, idx, out: x.operand, rows, trials, features });
+    // The images stay uint8: the first layer's products gather them through idx.
+    const x = Tensor.gathered(gpu, this.data.train.images, idx, [rows, features], trials);
     gatherLabels(gpu, { data: { buf: this.data.train.labels }, idx, out: y.operand, rows, trials });
     const logits = model.forward(tape, x, this.drop);
     softmaxCrossEntropyLoss(tape, logits, y, { buf: this.stats });
@@ -211,7 +211,7 @@ export class TrainingGroup {
   }
 
   /** Loss and accuracy of every trial on `count` samples of `split` from `start`, in order.
-   * The input batch is gathered once and shared by all trials (trial stride 0). */
+   * Every trial reads the same input rows (index trial stride 0). */
   async evaluate(split: GpuSplit, start = 0, count = split.count): Promise<EvalResult[]> {
     const { gpu, model, trials } = this;
     const evalBatch = this.config.evalBatch ?? 1000;
@@ -221,10 +221,9 @@ export class TrainingGroup {
     for (let s = start; s < start + count; s += evalBatch) {
       const rows = Math.min(evalBatch, start + count - s);
       const scope = new Tape(gpu, false);
-      const x = scope.own(new Tensor(gpu, gpu.buffer(rows * features * 4, 'eval-x'), [rows, features], trials, 0, 0));
       const y = scope.own(new Tensor(gpu, gpu.buffer(rows * 4, 'eval-y'), [rows], trials, 0, 0, 'u32'));
       const idx = { buf: this.data.identity, offset: s, trialStride: 0 };
-      gatherImages(gpu, { data: { buf: split.images }, idx, out: x.operand, rows, trials: 1, features });
+      const x = Tensor.gathered(gpu, split.images, idx, [rows, features], trials);
       gatherLabels(gpu, { data: { buf: split.labels }, idx, out: y.operand, rows, trials: 1 });
       softmaxCrossEntropyLoss(scope, model.forward(scope, x), y, { buf: stats });
       scope.release();
