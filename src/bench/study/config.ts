@@ -210,7 +210,7 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
   if (f('target')) c.target = parseTarget(f('target')!, c.target);
   if (f('shard') !== undefined) {
     const shard = parseShard(f('shard')!);
-    if (base && `${base.shard?.index}/${base.shard?.count}` !== `${shard.index}/${shard.count}`) {
+    if (base && (base.shard?.index !== shard.index || base.shard?.count !== shard.count)) {
       throw new ConfigError(base.shard ? `this run is shard ${base.shard.index}/${base.shard.count}; --resume continues it as such (leave out --shard)` : 'this run is a whole study, not a shard; --resume continues it as such (leave out --shard)');
     }
     c.shard = shard;
