@@ -71,6 +71,7 @@ describe('Kubernetes', () => {
     expect(shards.spec.parallelism).toBeGreaterThanOrEqual(1);
     expect(shards.spec.backoffLimitPerIndex).toBeGreaterThanOrEqual(1);
     expect(shardPod.restartPolicy).toBe('Never'); // backoffLimitPerIndex requires it
+    expect(shards.spec.podReplacementPolicy).toBe('Failed'); // one writer per shard directory
     expect(shardPod.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
     expect(mergePod.containers[0].resources.limits?.['nvidia.com/gpu']).toBeUndefined();
     expect(envOf(mergePod.containers[0]).OPTBENCH_SHARDS).toBe(String(n));
