@@ -33,6 +33,7 @@ const USAGE = `usage: npm run bench -- [options]
   --target X | d=X,d=X       validation accuracy for time-to-target
   --trials-at-once N         trials trained together (1 = one by one; default: as many as fit)
   --backend B                auto, vulkan, metal, d3d12, opengles, opengl
+  --verbose                  also show Dawn's native warnings that need no action (OPTBENCH_VERBOSE=1)
   --profile                  per-kernel timings (GPU timestamps, or each dispatch alone);
                              slows training: its measured cost is reported
   --data-dir DIR             directory with the four IDX files of each data set
@@ -140,7 +141,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
         init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
         'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
         backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
-        resume: { type: 'string' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'string' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       // Only --compare and --merge take positionals (run directories); checked below.
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+  if (flags.verbose) process.env.OPTBENCH_VERBOSE = '1'; // read by kernels/native-log.ts
   let gpu: Gpu;
   try {
     // Profiling is opt-in (--profile): it times every dispatch apart, which slows training.

@@ -5,6 +5,7 @@
 // Linux machine runs on Mesa llvmpipe. OPTBENCH_BACKEND or the `backend` option forces one.
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from './errors.ts';
+import { quietNativeLog } from './native-log.ts';
 
 export const BACKENDS = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'opengl'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -142,13 +143,13 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
         : [[backend, 'core']];
   const retained: GPU[] = [];
   for (const [b, level] of attempts) {
-    const found = await tryAdapter(b, level, retained, options.exactTimestamps ? EXACT_TIMESTAMP_FLAGS : []);
+    const found = await quietNativeLog(() => tryAdapter(b, level, retained, options.exactTimestamps ? EXACT_TIMESTAMP_FLAGS : []));
     if (!found) continue;
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
     for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
     const requiredFeatures = adapter.features.has('timestamp-query') ? (['timestamp-query'] as GPUFeatureName[]) : [];
-    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' });
+    const device = await quietNativeLog(() => adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' }));
     const name = b === 'auto' ? nativeBackendName() : b;
     const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
     return { instance, retained, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested };

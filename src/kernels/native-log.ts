@@ -1,0 +1,118 @@
+// Keeps Dawn's native warnings that need no action off stderr: the one place that filters
+// what native code writes.
+//
+// Dawn logs with fprintf(stderr) (dawn::WarningLog), straight to file descriptor 2, and
+// Dawn's node bindings (webgpu 0.6.2) have no option or callback for that log: their
+// create() flags are backend, adapter, dlldir, validate, verbose and Dawn toggles, and no
+// toggle touches it. Those warnings come while the adapter and device are created, so for
+// that span fd 2 points at an unlinked temporary file (dup/dup2 through the koffi FFI), and
+// afterwards what was written there goes to stderr, less the lines below. Everything else
+// (an error, an unknown warning, anything Node wrote meanwhile) is passed on as written,
+// only later. Validation errors and a lost device reach the engine as WebGPU events, never
+// through this path.
+//
+// OPTBENCH_VERBOSE=1 (`npm run bench -- --verbose`) passes everything. Where koffi or the C
+// library cannot be loaded (Windows, musl), nothing is filtered.
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Lines that need no action: Dawn's Vulkan backend without a Vulkan loader (on a machine
+ * without a GPU that is expected; a GPU machine without `libvulkan1` shows as a CPU adapter
+ * in the adapter line, and the README says what to install), and limits Dawn lowers to what
+ * it supports (the engine asks for neither). */
+export const QUIET_WARNINGS: RegExp[] = [
+  /^Warning: Couldn't load Vulkan: libvulkan\.so[.\d]*: cannot open shared object file/,
+  /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
+];
+
+export function verboseNativeLog(): boolean {
+  const v = process.env.OPTBENCH_VERBOSE;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+/**
+ * `text` without the quiet warnings. A Dawn message is its first line plus the indented
+ * lines after it (a source location: "    at operator() (...)") and one blank line after
+ * those; a quiet message goes as a whole.
+ */
+export function filterNativeLog(text: string): { kept: string; dropped: string[] } {
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!QUIET_WARNINGS.some((re) => re.test(lines[i]))) {
+      kept.push(lines[i]);
+      continue;
+    }
+    dropped.push(lines[i]);
+    let indented = false;
+    while (i + 1 < lines.length && /^\s+\S/.test(lines[i + 1])) {
+      i++;
+      indented = true;
+    }
+    if (indented && i + 1 < lines.length - 1 && lines[i + 1] === '') i++;
+  }
+  return { kept: kept.join('\n'), dropped };
+}
+
+interface Fds {
+  dup(fd: number): number;
+  dup2(from: number, to: number): number;
+}
+
+let fdsLoaded: Promise<Fds | null> | null = null;
+
+/** dup and dup2 of the C library, or null where they cannot be had. */
+function loadFds(): Promise<Fds | null> {
+  fdsLoaded ??= (async () => {
+    const lib = process.platform === 'linux' ? 'libc.so.6' : process.platform === 'darwin' ? 'libSystem.dylib' : null;
+    if (!lib) return null;
+    try {
+      const koffi = (await import('koffi')).default;
+      const libc = koffi.load(lib);
+      return { dup: libc.func('int dup(int)') as Fds['dup'], dup2: libc.func('int dup2(int, int)') as Fds['dup2'] };
+    } catch {
+      return null;
+    }
+  })();
+  return fdsLoaded;
+}
+
+let previous: Promise<unknown> = Promise.resolve();
+
+/** Runs `fn` (adapter and device creation) with fd 2 captured, then writes what it caught
+ * to stderr without the quiet warnings. Calls run one after another (fd 2 is one). */
+export function quietNativeLog<T>(fn: () => Promise<T>): Promise<T> {
+  const run = previous.then(() => captured(fn));
+  previous = run.catch(() => {});
+  return run;
+}
+
+async function captured<T>(fn: () => Promise<T>): Promise<T> {
+  const fds = verboseNativeLog() ? null : await loadFds();
+  if (!fds) return fn();
+  // Node picks process.stderr's kind (TTY, pipe, file) from fd 2 when it is first used:
+  // make that happen before fd 2 points at the file.
+  void process.stderr.isTTY;
+  const dir = mkdtempSync(join(tmpdir(), 'optbench-native-log-'));
+  const file = openSync(join(dir, 'stderr'), 'w+');
+  rmSync(dir, { recursive: true, force: true });
+  const saved = fds.dup(2);
+  if (saved < 0 || fds.dup2(file, 2) < 0) {
+    if (saved >= 0) closeSync(saved);
+    closeSync(file);
+    return fn();
+  }
+  try {
+    return await fn();
+  } finally {
+    fds.dup2(saved, 2);
+    closeSync(saved);
+    const bytes = Buffer.alloc(fstatSync(file).size);
+    readSync(file, bytes, 0, bytes.length, 0);
+    closeSync(file);
+    const { kept } = filterNativeLog(bytes.toString());
+    if (kept.trim() !== '') process.stderr.write(kept.endsWith('\n') ? kept : `${kept}\n`);
+  }
+}

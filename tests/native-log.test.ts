@@ -1,0 +1,86 @@
+// Dawn's warnings that need no action stay off stderr; everything else written to fd 2
+// while a device is created still arrives; OPTBENCH_VERBOSE=1 shows all of it.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { filterNativeLog, QUIET_WARNINGS } from '../src/kernels/native-log.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+// As Dawn (webgpu 0.6.2) writes them on a machine without a Vulkan loader, on llvmpipe.
+const VULKAN = [
+  "Warning: Couldn't load Vulkan: libvulkan.so.1: cannot open shared object file: No such file or directory",
+  '    at operator() (/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan/BackendVk.cpp:368)',
+  '',
+].join('\n');
+const LIMITS = [
+  'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 90 to 16 to fit dynamic offset allocation limit.',
+  'Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 80 to 16 to fit dynamic offset allocation limit.',
+].join('\n');
+const OTHERS = [
+  'Warning: Couldn\'t load Metal: something else', // another backend's failure: kept
+  'Error: Device lost: the GPU was reset',
+  'Validation error: Binding size (335544320) of [Buffer "tune-a"] is larger than the maximum storage buffer binding size (134217728).',
+].join('\n');
+
+describe('native log filter', () => {
+  it('drops the Vulkan-loader and limit warnings (with the Vulkan one\'s location line and blank line), keeps the rest in order', () => {
+    const { kept, dropped } = filterNativeLog(`${VULKAN}\n${LIMITS}\n${OTHERS}\n`);
+    expect(kept).toBe(`${OTHERS}\n`);
+    expect(dropped).toHaveLength(3);
+  });
+
+  it('keeps text that only resembles a quiet warning', () => {
+    const text = 'note: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 90 to 16 to fit dynamic offset allocation limit.\n    indented line of another message\n';
+    expect(filterNativeLog(text).kept).toBe(text);
+  });
+
+  it('leaves text without quiet warnings untouched', () => {
+    for (const t of ['', '\n', 'a\n\nb', `${OTHERS}\n`]) expect(filterNativeLog(t).kept).toBe(t);
+  });
+});
+
+/** Runs a snippet in a fresh Node with stderr piped (not a terminal). */
+function runNode(code: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (c) => resolve({ code: c, stderr })));
+}
+
+describe('fd 2 while a device is created', () => {
+  // Written to fd 2 directly (as native code does), between two writes of Node's own.
+  const snippet = `
+    import { writeSync } from 'node:fs';
+    import { quietNativeLog } from './src/kernels/native-log.ts';
+    process.stderr.write('before\\n');
+    const v = await quietNativeLog(async () => { writeSync(2, ${JSON.stringify(`${VULKAN}\n${LIMITS}\n${OTHERS}\n`)}); return 42; });
+    process.stderr.write('after ' + v + '\\n');
+    await quietNativeLog(async () => { writeSync(2, 'Error: thrown after this\\n'); throw new Error('creation failed'); }).catch((e) => process.stderr.write(e.message + '\\n'));
+    process.stderr.write('end\\n');`;
+
+  it('reaches stderr without the quiet warnings, in order, also when creation throws', async () => {
+    const r = await runNode(snippet, { OPTBENCH_VERBOSE: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`before\n${OTHERS}\nafter 42\nError: thrown after this\ncreation failed\nend\n`);
+  });
+
+  it('OPTBENCH_VERBOSE=1 shows everything', async () => {
+    const r = await runNode(snippet, { OPTBENCH_VERBOSE: '1' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`before\n${VULKAN}\n${LIMITS}\n${OTHERS}\nafter 42\nError: thrown after this\ncreation failed\nend\n`);
+  });
+
+  it("a real device opens without Dawn's quiet warnings on stderr", async () => {
+    const r = await runNode(`
+      import { openDevice } from './src/kernels/device.ts';
+      const d = await openDevice();
+      process.stderr.write('opened\\n');
+      d.device.destroy();
+      process.exit(0);`, { OPTBENCH_VERBOSE: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('opened\n');
+    // Whatever else this backend prints, none of it is a warning the filter knows.
+    for (const line of r.stderr.split('\n')) for (const re of QUIET_WARNINGS) expect(line).not.toMatch(re);
+  });
+});
