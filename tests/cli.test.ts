@@ -227,6 +227,7 @@ describe('npm run bench', () => {
       // Beyond any adapter's storage binding (at most 4 GiB): checked once the GPU is open.
       ['batch beyond the binding limit', ['--batch', '50000', '--sizes', '784,200000,10'], /^bench: batch 50000 x widest layer 200000 floats: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use --batch \d+ or less$/],
       ['layer beyond the binding limit', ['--sizes', '784,2000000000,10', '--batch', '1'], /^bench: batch 1 x widest layer 2000000000 floats: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use smaller --sizes$/],
+      ['missing data directory', ['--data-dir', join(tmp, 'no-data'), '--datasets', 'mnist'], /^bench: data directory .*no-data \(--data-dir\) has no complete MNIST: no such directory/],
       ['group beyond the binding limit', ['--seed-count', '1000', '--trials-at-once', '12000'], /^bench: --trials-at-once 12000: 12000 trials x .*: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use --trials-at-once \d+ or less/],
     ];
     for (const [name, args, message] of cases) {

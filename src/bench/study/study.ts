@@ -126,11 +126,15 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   const { gpu, outDir, log } = opts;
   const started = performance.now();
   const plan = runPlan(c);
-  // Before anything is written: a group the adapter cannot bind is bad input (ConfigError).
+  // Bad input is refused before anything is written: a group the adapter cannot bind
+  // (ConfigError), a data set that is missing or damaged (DataError). Loads are memoized:
+  // the training loop below reads the data sets again at no cost.
   checkBufferLimits(gpu, c, Math.max(...c.datasets.map((d) => plan.filter((p) => p.dataset === d).length)));
+  const resumed = opts.resume ? Journal.open(outDir, c) : null;
+  const todo = plan.filter((p) => !resumed?.trials.has(p.id));
+  for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
   mkdirSync(outDir, { recursive: true });
-  const journal = opts.resume ? Journal.open(outDir, c) : Journal.create(outDir, c);
-  const todo = plan.filter((p) => !journal.trials.has(p.id));
+  const journal = resumed ?? Journal.create(outDir, c);
   if (opts.resume) log(`resuming ${outDir}: ${plan.length - todo.length} of ${plan.length} trials already finished`);
 
   const distinctOpts = [...new Map(plan.map((p) => [p.optimizer, p.opt])).entries()];
@@ -147,7 +151,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
     for (const dataset of c.datasets) {
       const mine = todo.filter((p) => p.dataset === dataset);
       if (mine.length === 0) continue;
-      const ds = await loadDataset(dataset, { dataDir: c.dataDir ?? undefined, log: say });
+      const ds = await loadDataset(dataset, { dataDir: c.dataDir ?? undefined });
       say(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
       const data = uploadDataset(gpu, ds);
       try {
