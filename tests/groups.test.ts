@@ -2,7 +2,9 @@
 // adapter's buffer limits and a memory budget (fake limits of real adapter kinds).
 import { describe, expect, it } from 'vitest';
 import { openDevice } from '../src/kernels/device.ts';
-import { balancedGroups, maxTrialsPerGroup, memoryBudget, perTrialBytes, type DeviceBudgetInput } from '../src/bench/study/groups.ts';
+import { sizeClass } from '../src/kernels/buffer-pool.ts';
+import { PRESETS, type StudyConfig } from '../src/bench/study/config.ts';
+import { balancedGroups, checkBufferLimits, maxCount, maxTrialsPerGroup, memoryBudget, perTrialBytes, type DeviceBudgetInput } from '../src/bench/study/groups.ts';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -86,6 +88,52 @@ describe('trials per group', () => {
     expect(maxTrialsPerGroup(SMALL_GPU, STUDY, TRAIN)).toBe(Math.min(Math.floor((128 * MiB) / per.largestBuffer), Math.floor(GiB / per.total)));
     // And a group holds at least one trial, whatever the limits.
     expect(maxTrialsPerGroup({ ...SMALL_GPU, limits: { maxStorageBufferBindingSize: 1024, maxBufferSize: 1024 } }, STUDY, TRAIN)).toBe(1);
+  });
+});
+
+describe('buffers the adapter cannot bind', () => {
+  it('maxCount counts the buffer pool\'s size classes (whole buffers are bound)', () => {
+    // 4 GiB - 4 bindings, 512,000 bytes a trial: 8388 trials are 4,294,656,000 bytes, whose
+    // size class is 4 GiB (> the limit); the class below, 1.75 * 2^31 = 3,758,096,384, holds 7340.
+    expect(maxCount(4 * GiB - 4, 512_000)).toBe(7340);
+    for (const limit of [128 * MiB, 4 * GiB - 4, 1000 * MiB]) {
+      for (const bytes of [1000, 512_000, 3_136_000]) {
+        const n = maxCount(limit, bytes);
+        expect(sizeClass(n * bytes)).toBeLessThanOrEqual(limit);
+        expect(sizeClass((n + 1) * bytes)).toBeGreaterThan(limit);
+      }
+    }
+  });
+
+  const study = (over: Partial<StudyConfig>): StudyConfig => ({ ...structuredClone(PRESETS['seed-study']), ...over });
+  const fixOf = (f: () => void, re: RegExp): number => {
+    try {
+      f();
+    } catch (e) {
+      const m = re.exec((e as Error).message);
+      expect(m, (e as Error).message).not.toBeNull();
+      return Number(m![1]);
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('the reference study fits llvmpipe; a batch that does not is refused, and the --batch it names fits', () => {
+    expect(() => checkBufferLimits(LLVMPIPE.limits, study({}), 120)).not.toThrow();
+    // batch 5000 x 20,000 floats = 400 MB > 128 MiB
+    const wide = { sizes: [784, 20_000, 10] };
+    const batch = fixOf(() => checkBufferLimits(LLVMPIPE.limits, study({ ...wide, batch: 5000 }), 120), /^batch 5000 x widest layer 20000 floats: a \d+ MiB buffer, more than this adapter can bind \(128 MiB\); use --batch (\d+) or less$/);
+    expect(batch).toBe(Math.floor((128 * MiB) / (4 * 20_000))); // 1677: its size class is exactly 128 MiB
+    expect(() => checkBufferLimits(LLVMPIPE.limits, study({ ...wide, batch }), 120)).not.toThrow();
+    expect(() => checkBufferLimits(LLVMPIPE.limits, study({ ...wide, batch: batch + 1 }), 120)).toThrow(/use --batch 1677 or less/);
+  });
+
+  it('--trials-at-once beyond the binding limit is refused, and the count it names fits', () => {
+    const T = fixOf(() => checkBufferLimits(LLVMPIPE.limits, study({ trialsAtOnce: 1000 }), 1000), /^--trials-at-once 1000: 1000 trials x .*; use --trials-at-once (\d+) or less, or 0 \(as many as fit\)$/);
+    expect(T).toBe(262); // a trial's largest buffer: evaluation, 1000 x 128 floats = 512,000 bytes; 262 of them fit 128 MiB
+    expect(() => checkBufferLimits(LLVMPIPE.limits, study({ trialsAtOnce: T }), 1000)).not.toThrow();
+    expect(() => checkBufferLimits(LLVMPIPE.limits, study({ trialsAtOnce: T + 1 }), 1000)).toThrow(/--trials-at-once/);
+    // Only the trials a data set has form a group: 1000 at once of 120 is 120.
+    expect(() => checkBufferLimits(LLVMPIPE.limits, study({ trialsAtOnce: 1000 }), 120)).not.toThrow();
   });
 });
 

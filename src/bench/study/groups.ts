@@ -57,20 +57,19 @@ export interface BufferNeed {
   fix: string;
 }
 
-/** The largest buffers per trial: the batch (gathered inputs, each layer's product and
- * gradient, the matmul tuner's scratch: batch x widest layer), the parameter arena (also
- * gradients and each optimizer slot), evaluation (EVAL_BATCH rows of each layer's output;
- * the input is gathered once for all trials) and the shuffle index. `binding`: the
- * adapter's largest storage buffer, for the suggested --batch. */
+/** The largest buffers per trial: a training step's (each layer's output and gradient, the
+ * matmul tuner's scratch: batch x widest layer; the input images stay uint8, read by the
+ * first layer's products), the parameter arena (also gradients and each optimizer slot),
+ * evaluation (EVAL_BATCH rows of each layer's output) and the shuffle index. `binding`:
+ * the adapter's largest storage buffer, for the suggested --batch. */
 export function perTrialBuffers(c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamples: number, binding = Infinity): BufferNeed[] {
-  const layers = c.sizes.slice(1);
   const params = parameterCount(c.sizes);
-  const widest = Math.max(...c.sizes);
+  const widest = Math.max(...c.sizes.slice(1));
   const maxBatch = maxCount(binding, 4 * widest);
   return [
     { what: `batch ${c.batch} x widest layer ${widest} floats`, bytes: 4 * c.batch * widest, fix: maxBatch > 0 ? `use --batch ${maxBatch} or less` : 'use smaller --sizes' },
     { what: `layers ${c.sizes.join(',')} (${params} parameters)`, bytes: 4 * params, fix: 'use smaller --sizes' },
-    { what: `evaluation batch ${EVAL_BATCH} x widest layer ${Math.max(...layers)} floats`, bytes: 4 * EVAL_BATCH * Math.max(...layers), fix: 'use smaller --sizes' },
+    { what: `evaluation batch ${EVAL_BATCH} x widest layer ${widest} floats`, bytes: 4 * EVAL_BATCH * widest, fix: 'use smaller --sizes' },
     { what: `the shuffle index of ${trainSamples} samples`, bytes: 4 * trainSamples, fix: 'use fewer --train-samples' },
   ];
 }
@@ -120,8 +119,8 @@ function mib(bytes: number): string {
  * bind: for one trial, or for the largest group --trials-at-once asks for
  * (`trialsPerDataset`: the most trials one data set trains). Called once the GPU is open,
  * before anything is written. */
-export function checkBufferLimits(gpu: Gpu, c: StudyConfig, trialsPerDataset: number): void {
-  const limit = bindingLimit(deviceBudgetInput(gpu));
+export function checkBufferLimits(limits: DeviceBudgetInput['limits'], c: StudyConfig, trialsPerDataset: number): void {
+  const limit = bindingLimit({ limits });
   const needs = perTrialBuffers(c, trainCount(c), limit);
   const beyond = (bytes: number) => `a ${mib(sizeClass(bytes))} buffer, more than this adapter can bind (${mib(limit)})`;
   for (const n of needs) if (sizeClass(n.bytes) > limit) throw new ConfigError(`${n.what}: ${beyond(n.bytes)}; ${n.fix}`);

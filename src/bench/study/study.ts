@@ -14,7 +14,7 @@ import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble, machineFacts, writeOutputs } from './assemble.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { trainCount, type StudyConfig } from './config.ts';
-import { checkBufferLimits, EVAL_BATCH, groupSizes } from './groups.ts';
+import { checkBufferLimits, deviceBudgetInput, EVAL_BATCH, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
 import type { TrialPlan } from './plan.ts';
 import { measureProfileOverhead } from './profile-cost.ts';
@@ -129,7 +129,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   // Bad input is refused before anything is written: a group the adapter cannot bind
   // (ConfigError), a data set that is missing or damaged (DataError). Loads are memoized:
   // the training loop below reads the data sets again at no cost.
-  checkBufferLimits(gpu, c, Math.max(...c.datasets.map((d) => plan.filter((p) => p.dataset === d).length)));
+  checkBufferLimits(deviceBudgetInput(gpu).limits, c, Math.max(...c.datasets.map((d) => plan.filter((p) => p.dataset === d).length)));
   const resumed = opts.resume ? Journal.open(outDir, c) : null;
   const todo = plan.filter((p) => !resumed?.trials.has(p.id));
   for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
