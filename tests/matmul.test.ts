@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mlpMatmulShapes } from '../src/bench/measure/tuning.ts';
 import { candidateSet } from '../src/kernels/matmul-tuner.ts';
 import { matmul, variantKey, vec4Compatible, type MatmulForm, type MatmulVariant } from '../src/kernels/matmul.ts';
+import { DROPOUT_PARAM_WORDS, dropoutParams } from '../src/kernels/dropout.ts';
 import { packBytes } from '../src/kernels/gather.ts';
 import { colsumRef, gatherImagesRef, matmulAbsRef, matmulRef } from '../src/kernels/reference.ts';
 import { useGpu } from './helpers/gpu.ts';
@@ -34,6 +35,8 @@ interface Case {
   relu?: boolean;
   mask?: boolean;
   biasGrad?: boolean;
+  /** Inverted dropout (keep 0.7) after bias and ReLU. */
+  dropout?: boolean;
   /** A also gathered from a uint8 data set of this many samples, whose bytes start at
    * `byteOffset` of their buffer (NN, TN: the first layer's products). */
   gather?: { samples: number; byteOffset: number };
@@ -67,6 +70,7 @@ async function check(c: Case, variants: MatmulVariant[], seed: number): Promise<
   // Mask from a ReLU-like tensor: about half the entries zero.
   const mask = c.mask ? Array.from({ length: T }, (_, t) => randomF32(M * N, seed + 10 * t + 3).map((x) => Math.max(x, 0))) : undefined;
   const scales = c.mask ? Array.from({ length: T }, (_, t) => 1 + t / 2) : undefined;
+  const drops = c.dropout ? Array.from({ length: T }, (_, t) => ({ seed: seed + t, keep: 0.7, step: 3 + t, stream: 17 })) : undefined;
   // Operands sit at a non-zero offset (a multiple of 4, so the vec4 kernel may read them).
   // With biasGrad, C's buffer holds per trial the product then the N column sums (like the
   // gradient arena).
@@ -79,7 +83,9 @@ async function check(c: Case, variants: MatmulVariant[], seed: number): Promise<
   const maskBuf = mask ? g.upload(concat(mask), 'mask') : undefined;
   // Scale per trial at stride 3 to exercise the trial stride.
   const scaleBuf = scales ? g.upload(Float32Array.from({ length: 3 * T }, (_, i) => (i % 3 === 1 ? scales[(i - 1) / 3] : -7)), 'scales') : undefined;
-  const refArgs = { form, M, N, K, trials: T, a, b, bias, relu: c.relu, mask, maskScale: scales };
+  // Dropout parameters as kernels/dropout.ts lays them out, one record per trial.
+  const dropBuf = drops ? g.upload(Uint32Array.from(drops.flatMap((d) => [...dropoutParams(d.seed, d.keep, d.step)])), 'dropout') : undefined;
+  const refArgs = { form, M, N, K, trials: T, a, b, bias, relu: c.relu, mask, maskScale: scales, dropout: drops };
   const ref = Float64Array.from(matmulRef(refArgs).flatMap((r) => Array.from(r)));
   const mag = Float64Array.from(matmulAbsRef(refArgs).flatMap((m) => Array.from(m)));
   const sums = b.map((bt) => colsumRef(bt, K, N));
@@ -100,6 +106,7 @@ async function check(c: Case, variants: MatmulVariant[], seed: number): Promise<
       mask: maskBuf ? { buf: maskBuf, trialStride: M * N } : undefined,
       maskScale: scaleBuf ? { buf: scaleBuf, offset: 1, trialStride: 3 } : undefined,
       biasGrad: c.biasGrad ? { buf: Cbuf, offset: pad + M * N, trialStride: span } : undefined,
+      dropout: dropBuf ? { params: { buf: dropBuf, trialStride: DROPOUT_PARAM_WORDS }, stream: 17 } : undefined,
       variant,
     });
     return g.readF32(Cbuf, pad, T * span);
@@ -115,7 +122,7 @@ async function check(c: Case, variants: MatmulVariant[], seed: number): Promise<
         expect(differ, `${what}: gathered A gives ${fused[differ]} at ${differ}, its float copy ${raw[differ]}`).toBe(-1);
       }
       const out = Float32Array.from({ length: T * M * N }, (_, i) => raw[Math.floor(i / (M * N)) * span + (i % (M * N))]);
-      const { ratio, at } = worstRatio(out, ref, (i) => 1e-6 + (K + 2) * U * mag[i] * (scales ? 2 : 1));
+      const { ratio, at } = worstRatio(out, ref, (i) => 1e-6 + (K + 2) * U * mag[i] * (scales || drops ? 2 : 1));
       expect(ratio, `${what}: worst at ${at}: gpu ${out[at]} ref ${ref[at]}`).toBeLessThanOrEqual(1);
       if (c.biasGrad) {
         for (let t = 0; t < T; t++) {
@@ -126,7 +133,7 @@ async function check(c: Case, variants: MatmulVariant[], seed: number): Promise<
       }
     }
   } finally {
-    for (const buf of [A, B, Cbuf, biasBuf, maskBuf, scaleBuf, bytesBuf, idxBuf]) g.release(buf);
+    for (const buf of [A, B, Cbuf, biasBuf, maskBuf, scaleBuf, dropBuf, bytesBuf, idxBuf]) g.release(buf);
   }
 }
 
@@ -145,11 +152,14 @@ const ALIGNED_SHAPES: Array<[number, number, number]> = [
 ];
 
 /** The study's products (MLP 784-128-128-10, batch 128) with their epilogues. */
-function studyCases(T: number): Case[] {
-  return mlpMatmulShapes([784, 128, 128, 10], 128, T, { backward: true, dropout: true }).map(({ shape: s }) => ({
-    form: s.form, M: s.M, N: s.N, K: s.K, T,
-    bias: s.epilogue.bias, relu: s.epilogue.relu, mask: s.epilogue.mask, biasGrad: s.epilogue.biasGrad,
-    gather: s.gatherA ? { samples: 300, byteOffset: 8 } : undefined,
+function studyCases(T: number, dropout: boolean): Array<{ label: string; c: Case }> {
+  return mlpMatmulShapes([784, 128, 128, 10], 128, T, { backward: true, dropout }).map(({ label, shape: s }) => ({
+    label,
+    c: {
+      form: s.form, M: s.M, N: s.N, K: s.K, T,
+      bias: s.epilogue.bias, relu: s.epilogue.relu, mask: s.epilogue.mask, biasGrad: s.epilogue.biasGrad, dropout: s.epilogue.dropout,
+      gather: s.gatherA ? { samples: 300, byteOffset: 8 } : undefined,
+    },
   }));
 }
 
@@ -168,10 +178,10 @@ describe('matmul against the float64 reference, every implementation the tuner c
     }
   }
 
-  for (const T of [1, 2]) {
-    it(`the study's shapes and epilogues, T=${T}`, async () => {
-      let seed = 500;
-      for (const c of studyCases(T)) await check(c, EVERY, seed++);
+  // T = 1 as the default and L2 modes train, T = 2 with dropout (its forward epilogue).
+  for (const [T, dropout] of [[1, false], [2, true]] as const) {
+    studyCases(T, dropout).forEach(({ label, c }, i) => {
+      it(`the study's ${label} ${c.M}x${c.N}x${c.K}, T=${T}${dropout ? ', dropout' : ''}`, () => check(c, EVERY, 500 + i));
     });
   }
 

@@ -1,5 +1,5 @@
 // Differentiable ops over batched tensors, each a forward that records kernels and a
-// backward closure on the tape. Fusions: bias and ReLU run in the forward matmul's
+// backward closure on the tape. Fusions: bias, ReLU and dropout run in the forward matmul's
 // epilogue; the ReLU (and inverted-dropout) mask of a layer's input runs in the epilogue
 // of the matmul that computes that input's gradient; softmax, cross-entropy and its
 // gradient are one kernel; the first layer reads the uint8 images through the batch's index
@@ -22,9 +22,17 @@ function gradOf(t: Tensor, op: string): Tensor {
   return t.grad;
 }
 
-/** y = x W + b (then ReLU when `relu`). x [rows, in], W [in, out], b [out], per trial.
- * W and b carry their gradient tensors (views of the gradient arena) in `.grad`. */
-export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu: boolean; label?: string }): Tensor {
+/** Inverted dropout fused into a linear layer's forward product: per-trial parameters
+ * (kernels/dropout.ts) and the layer's random stream. */
+export interface FusedDropout {
+  params: Operand;
+  stream: number;
+}
+
+/** y = x W + b (then ReLU when `relu`, then inverted dropout when `dropout`, all in the
+ * product's epilogue). x [rows, in], W [in, out], b [out], per trial. W and b carry their
+ * gradient tensors (views of the gradient arena) in `.grad`. */
+export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu: boolean; dropout?: FusedDropout; label?: string }): Tensor {
   const [rows, fin] = x.shape;
   const [win, fout] = W.shape;
   if (x.shape.length !== 2 || W.shape.length !== 2 || win !== fin || b.size !== fout) {
@@ -36,8 +44,9 @@ export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu
   const y = tape.own(Tensor.empty(gpu, [rows, fout], trials, opts.label ?? 'linear'));
   // A gathered input (Tensor.gathered) is read from its uint8 data set by the matmul itself.
   const aGather = x.gatherIndex ?? undefined;
-  matmul(gpu, { form: 'NN', M: rows, N: fout, K: fin, trials, a: x.operand, aGather, b: W.operand, c: y.operand, bias: b.operand, relu: opts.relu });
-  if (opts.relu) y.reluMask = {};
+  const drop = opts.dropout;
+  matmul(gpu, { form: 'NN', M: rows, N: fout, K: fin, trials, a: x.operand, aGather, b: W.operand, c: y.operand, bias: b.operand, relu: opts.relu, dropout: drop });
+  if (opts.relu) y.reluMask = drop ? { scale: dropoutScale(drop.params) } : {};
   if (!tape.recording) return y;
   y.requiresGrad = true;
   use(x, tape);
@@ -46,9 +55,13 @@ export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu
     backward: () => {
       const dy = gradOf(y, 'linear');
       let dpre = dy;
-      if (opts.relu && !y.gradIsPreactivation) {
-        dpre = tape.own(Tensor.empty(gpu, [rows, fout], trials, 'relu-grad'));
-        reluBackward(gpu, dy.operand, y.operand, dpre.operand, rows * fout, trials);
+      if (!y.gradIsPreactivation) {
+        // d(x * mask / keep) / dx = mask / keep: the same draws, in place on the gradient.
+        if (drop) dropoutKernel(gpu, dy.operand, rows * fout, trials, drop.params, drop.stream);
+        if (opts.relu) {
+          dpre = tape.own(Tensor.empty(gpu, [rows, fout], trials, 'relu-grad'));
+          reluBackward(gpu, dy.operand, y.operand, dpre.operand, rows * fout, trials);
+        }
       }
       // The bias gradient (column sums of dpre) rides along in the weight-gradient product
       // when both live in one gradient buffer (the arena); else it is its own kernel.
@@ -73,17 +86,20 @@ export function linear(tape: Tape, x: Tensor, W: Tensor, b: Tensor, opts: { relu
   return y;
 }
 
-/** Inverted dropout, in place on `x`'s buffer. `params` holds per-trial seed, keep
+/** Where 1 / keep sits (word 3, as f32 bits) in dropout parameters: the scale a consumer's
+ * backward matmul applies with the mask. */
+function dropoutScale(params: Operand): Operand {
+  return { buf: params.buf, offset: (params.offset ?? 0) + 3, trialStride: params.trialStride };
+}
+
+/** Inverted dropout, in place on `x`'s buffer (MLP fuses it into linear's epilogue instead). `params` holds per-trial seed, keep
  * probability, step and 1/keep (kernels/dropout.ts); the mask is a function of (seed,
  * stream, step, element), so backward redraws it instead of storing it. */
 export function dropout(tape: Tape, x: Tensor, params: Operand, stream: number): Tensor {
   const gpu = x.gpu;
   dropoutKernel(gpu, x.operand, x.size, x.trials, params, stream);
   const y = new Tensor(gpu, x.buf, x.shape, x.trials, x.offset, x.trialStride, 'f32', x.requiresGrad);
-  if (x.reluMask) {
-    // Keep probability at word 1, 1/keep at word 3 (as f32 bits): the fused mask scale.
-    y.reluMask = { scale: { buf: params.buf, offset: (params.offset ?? 0) + 3, trialStride: params.trialStride } };
-  }
+  if (x.reluMask) y.reluMask = { scale: dropoutScale(params) };
   if (!tape.recording) return y;
   use(x, tape);
   tape.record({

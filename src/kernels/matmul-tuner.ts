@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DROPOUT_PARAM_WORDS, dropoutParams } from './dropout.ts';
 import type { Gpu } from './gpu.ts';
 import {
   matmul,
@@ -109,12 +110,15 @@ async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: numb
     gpu.buffer(cLen * s.trials * 4, 'tune-c'),
     gpu.buffer(Math.max(s.N, cLen, 1) * s.trials * 4, 'tune-epilogue'),
   ];
-  if (s.gatherA) bufs.push(gpu.upload(Uint32Array.from({ length: rows * s.trials }, (_, i) => (i * 7919) % GATHER_SAMPLES), 'tune-a-idx'));
-  const [A, B, C, E, I] = bufs;
+  const I = s.gatherA ? gpu.upload(Uint32Array.from({ length: rows * s.trials }, (_, i) => (i * 7919) % GATHER_SAMPLES), 'tune-a-idx') : undefined;
+  // Dropout at keep 0.7 (the study's p = 0.3), each trial its own seed.
+  const D = e.dropout ? gpu.upload(Uint32Array.from(Array.from({ length: s.trials }, (_, t) => [...dropoutParams(t + 1, 0.7, 1)]).flat()), 'tune-dropout') : undefined;
+  const [A, B, C, E] = bufs;
+  for (const x of [I, D]) if (x) bufs.push(x);
   const args = {
     ...s,
     a: { buf: A, trialStride: s.gatherA ? 0 : aLen },
-    aGather: s.gatherA ? { buf: I, trialStride: rows } : undefined,
+    aGather: I ? { buf: I, trialStride: rows } : undefined,
     b: { buf: B, trialStride: bLen },
     c: { buf: C, trialStride: cLen },
     bias: e.bias ? { buf: E, trialStride: s.N } : undefined,
@@ -122,6 +126,7 @@ async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: numb
     relu: e.relu,
     mask: e.mask ? { buf: E, trialStride: cLen } : undefined,
     maskScale: e.maskScale ? { buf: E, trialStride: 1 } : undefined,
+    dropout: D ? { params: { buf: D, trialStride: DROPOUT_PARAM_WORDS }, stream: 1 } : undefined,
     variant: v,
   };
   try {

@@ -24,6 +24,7 @@ export interface EpilogueFlags {
   mask: boolean;
   maskScale: boolean;
   biasGrad?: boolean;
+  dropout?: boolean;
 }
 
 export interface MatmulShape {
@@ -59,6 +60,10 @@ export interface MatmulArgs extends MatmulShape {
   /** An f32 per trial (element `offset + t * trialStride`) multiplying the masked output:
    * 1 / dropout keep probability. */
   maskScale?: Operand;
+  /** Inverted dropout on the output (after bias and ReLU), drawn as kernels/dropout.ts draws
+   * it in place: `params` holds its per-trial words (seed, keep, step, 1 / keep), `stream`
+   * the layer's random stream. Not with `mask` (both read binding 6). */
+  dropout?: { params: Operand; stream: number };
   /** TN only: also write the column sums of B (the bias gradient), [N] per trial, into a
    * view of C's buffer (the gradient arena holds weights and biases). */
   biasGrad?: Operand;
@@ -111,7 +116,7 @@ function ceilDiv(a: number, b: number): number {
 }
 
 export function epilogueOf(args: MatmulArgs): EpilogueFlags {
-  return { bias: !!args.bias, relu: !!args.relu, mask: !!args.mask, maskScale: !!args.maskScale, biasGrad: !!args.biasGrad };
+  return { bias: !!args.bias, relu: !!args.relu, mask: !!args.mask, maskScale: !!args.maskScale, biasGrad: !!args.biasGrad, dropout: !!args.dropout };
 }
 
 interface KernelChoice {
@@ -130,6 +135,7 @@ function kernelFor(gpu: Gpu, v: MatmulVariant, { form, flags, gatherA, load4 }: 
     MASK: flags.mask,
     MASK_SCALE: flags.maskScale,
     BIAS_GRAD: !!flags.biasGrad,
+    DROPOUT: !!flags.dropout,
   };
   const consts =
     v.kind === 'shared'
@@ -140,7 +146,7 @@ function kernelFor(gpu: Gpu, v: MatmulVariant, { form, flags, gatherA, load4 }: 
   const file = `matmul_${v.kind}`;
   // The gathered form gets its own name: profiles then show the fused first layer apart.
   const name = `matmul_${form.toLowerCase()}${gatherA ? '_u8' : ''}`;
-  const includes = ['matmul_common', gatherA ? 'matmul_a_u8' : 'matmul_a_f32'];
+  const includes = ['rng', 'matmul_common', gatherA ? 'matmul_a_u8' : 'matmul_a_f32'];
   if (v.kind === 'tiled') includes.push(load4 ? 'matmul_tiled_load4' : 'matmul_tiled_load1');
   if (v.kind === 'vec4') {
     const { FORM: _form, ...rest } = consts;
@@ -165,7 +171,7 @@ export function trialsKey(gpu: Gpu, trials: number): string {
 
 /** The tuning key of a shape. */
 export function shapeKey(gpu: Gpu, s: MatmulShape & { gatherA?: boolean }, vec4Ok: boolean, e: EpilogueFlags): string {
-  const epi = `${e.bias ? 'b' : ''}${e.relu ? 'r' : ''}${e.mask ? 'm' : ''}${e.maskScale ? 's' : ''}${e.biasGrad ? 'g' : ''}`;
+  const epi = `${e.bias ? 'b' : ''}${e.relu ? 'r' : ''}${e.dropout ? 'd' : ''}${e.mask ? 'm' : ''}${e.maskScale ? 's' : ''}${e.biasGrad ? 'g' : ''}`;
   return `${s.form}${s.gatherA ? 'g' : ''}:${s.M}x${s.N}x${s.K}:${trialsKey(gpu, s.trials)}:${vec4Ok ? 'a4' : 'u'}:${epi || '-'}`;
 }
 
@@ -188,6 +194,7 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
   if (args.biasGrad && (form !== 'TN' || args.bias || args.biasGrad.buf !== args.c.buf)) {
     throw new RangeError('matmul: biasGrad needs the TN form, no bias input, and the same buffer as C');
   }
+  if (args.dropout && (args.mask || args.maskScale)) throw new RangeError('matmul: dropout and a mask cannot share one epilogue');
   let v = args.variant ?? chosenVariant(gpu, args);
   if (v.kind === 'vec4' && !vec4Compatible(args, args.a, args.b)) {
     if (args.variant) throw new RangeError(`matmul ${form} ${M}x${N}x${K}: the vec4 kernel needs its vectorized dimensions, offsets and trial strides to be multiples of 4`);
@@ -206,15 +213,17 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
     tilesN = ceilDiv(N, v.tileN);
     wg = [ceilDiv(tilesM * tilesN, v.wg), 1, trials];
   }
+  // Binding 6: the mask's scales, or the dropout parameters.
+  const scales = args.maskScale ?? args.dropout?.params;
   const u = new Uint32Array([
     M, N, K, tilesN,
     off(args.a), stride(args.a), off(args.b), stride(args.b),
     off(args.c), stride(args.c), off(args.bias ?? args.biasGrad ?? args.c), stride(args.bias ?? args.biasGrad ?? args.c),
-    args.mask ? off(args.mask) : 0, args.mask ? stride(args.mask) : 0, args.maskScale ? off(args.maskScale) : 0, tilesM,
-    args.maskScale ? stride(args.maskScale) : 0, args.aGather ? off(args.aGather) : 0, args.aGather ? stride(args.aGather) : 0, 0,
+    args.mask ? off(args.mask) : 0, args.mask ? stride(args.mask) : 0, scales ? off(scales) : 0, tilesM,
+    scales ? stride(scales) : 0, args.aGather ? off(args.aGather) : 0, args.aGather ? stride(args.aGather) : 0, args.dropout?.stream ?? 0,
   ]);
   const dummy = gpu.dummy;
-  const buffers = [args.a.buf, args.b.buf, args.c.buf, args.bias?.buf ?? dummy, args.mask?.buf ?? dummy, args.maskScale?.buf ?? dummy];
+  const buffers = [args.a.buf, args.b.buf, args.c.buf, args.bias?.buf ?? dummy, args.mask?.buf ?? dummy, scales?.buf ?? dummy];
   if (args.aGather) buffers.push(args.aGather.buf);
   gpu.dispatch(kernel, { uniforms: u, buffers, workgroups: wg });
 }

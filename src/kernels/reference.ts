@@ -16,6 +16,8 @@ export interface MatmulRefArgs {
   relu?: boolean;
   mask?: Float32Array[];
   maskScale?: number[];
+  /** Inverted dropout after bias and ReLU, per trial (as dropoutRef draws it). */
+  dropout?: Array<{ seed: number; keep: number; step: number; stream: number }>;
 }
 
 export function matmulRef(x: MatmulRefArgs): Float64Array[] {
@@ -33,6 +35,11 @@ export function matmulRef(x: MatmulRefArgs): Float64Array[] {
         }
         if (x.bias) s += x.bias[t][j];
         if (x.relu) s = Math.max(s, 0);
+        const drop = x.dropout?.[t];
+        if (drop && Math.fround(drop.keep) < 1) {
+          const keep = Math.fround(drop.keep);
+          s = unitF32(hash4(drop.seed, drop.stream, drop.step, i * x.N + j)) < keep ? s / keep : 0;
+        }
         if (x.mask) s = x.mask[t][i * x.N + j] > 0 ? s * (x.maskScale ? x.maskScale[t] : 1) : 0;
         C[i * x.N + j] = s;
       }
@@ -42,10 +49,11 @@ export function matmulRef(x: MatmulRefArgs): Float64Array[] {
   return out;
 }
 
-/** Sum of |a_k b_k| over a reduction: the scale that float32 rounding error grows with. */
+/** Sum of |a_k b_k| over a reduction: the scale that float32 rounding error grows with
+ * (before any mask or dropout scale, which the caller allows for). */
 export function matmulAbsRef(x: MatmulRefArgs): Float64Array[] {
   const abs = (v: Float32Array[]) => v.map((a) => a.map(Math.abs));
-  return matmulRef({ ...x, a: abs(x.a), b: abs(x.b), bias: x.bias ? abs(x.bias) : undefined, relu: false, mask: undefined, maskScale: x.maskScale?.map(Math.abs) });
+  return matmulRef({ ...x, a: abs(x.a), b: abs(x.b), bias: x.bias ? abs(x.bias) : undefined, relu: false, dropout: undefined, mask: undefined, maskScale: x.maskScale?.map(Math.abs) });
 }
 
 export interface SoftmaxCeRef {

@@ -2,7 +2,7 @@
 // each hidden ReLU when a DropoutState is given), logits out. Its parameters live in one
 // ParamArena for all trials; each trial is initialized from its own seed.
 import { STREAM } from '../kernels/rng.ts';
-import { dropout, linear } from '../autograd/ops.ts';
+import { linear } from '../autograd/ops.ts';
 import type { Tape } from '../autograd/tape.ts';
 import type { Tensor } from '../autograd/tensor.ts';
 import type { Gpu } from '../kernels/gpu.ts';
@@ -69,8 +69,9 @@ export class MLP {
     let h = x;
     this.layers.forEach(({ W, b }, i) => {
       const hidden = i + 1 < this.layers.length;
-      h = linear(tape, h, W, b, { relu: hidden, label: `h${i + 1}` });
-      if (hidden && tape.recording && drop?.active) h = dropout(tape, h, drop.operand, STREAM.dropout + i);
+      // Dropout runs in the forward product's epilogue (same draws as the standalone kernel).
+      const dropout = hidden && tape.recording && drop?.active ? { params: drop.operand, stream: STREAM.dropout + i } : undefined;
+      h = linear(tape, h, W, b, { relu: hidden, dropout, label: `h${i + 1}` });
     });
     return h;
   }

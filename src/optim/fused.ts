@@ -74,7 +74,9 @@ class OptimizerGroup {
 
   /** Records the update with the records last prepared. */
   dispatch(): void {
-    const groups = strideGroups(this.gpu, this.arena.perTrial, WG);
+    // One invocation per vec4 (the shader reads four elements at a time): counting elements
+    // here launched four times the invocations a GPU needs, three of four idle.
+    const groups = strideGroups(this.gpu, this.arena.perTrial / 4, WG);
     this.gpu.dispatch(this.kernel, {
       uniforms: new Uint32Array([this.arena.perTrial, this.arena.weightCount, groups, 0]),
       buffers: [this.arena.params, this.arena.grads, this.hyperBuf, this.listBuf, ...this.slotBufs],

@@ -8,7 +8,7 @@ export interface LabeledShape {
   shape: TunedShape;
 }
 
-/** Forward (bias, ReLU), weight-gradient (with the bias gradient) and input-gradient (ReLU
+/** Forward (bias, ReLU, dropout on hidden layers when `dropout`), weight-gradient (with the bias gradient) and input-gradient (ReLU
  * mask, dropout scale when `dropout`) products of one step of `rows` rows, for `trials` trials.
  * The first layer's two products read the uint8 images through the batch's index list
  * (gatherA), as the trainer runs them. */
@@ -19,7 +19,7 @@ export function mlpMatmulShapes(sizes: number[], rows: number, trials: number, o
     const last = i + 2 === sizes.length;
     const gatherA = i === 0;
     const x = gatherA ? 'X(u8)' : 'X';
-    out.push({ label: `fwd L${i + 1} ${x}*W+b${last ? '' : ',relu'}`, shape: { form: 'NN', M: rows, N: fout, K: fin, trials, gatherA, epilogue: { ...NONE, bias: true, relu: !last } } });
+    out.push({ label: `fwd L${i + 1} ${x}*W+b${last ? '' : ',relu'}`, shape: { form: 'NN', M: rows, N: fout, K: fin, trials, gatherA, epilogue: { ...NONE, bias: true, relu: !last, dropout: opts.dropout && !last } } });
     if (!opts.backward) continue;
     out.push({ label: `dW,db L${i + 1} ${x}^T*dY`, shape: { form: 'TN', M: fin, N: fout, K: rows, trials, gatherA, epilogue: { ...NONE, biasGrad: true } } });
     if (i > 0) out.push({ label: `dX L${i + 1} dY*W^T,mask`, shape: { form: 'NT', M: rows, N: fin, K: fout, trials, epilogue: { ...NONE, mask: true, maskScale: opts.dropout } } });
