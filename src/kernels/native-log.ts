@@ -6,25 +6,38 @@
 // create() flags are backend, adapter, dlldir, validate, verbose and Dawn toggles, and no
 // toggle touches it. Those warnings come while the adapter and device are created, so for
 // that span fd 2 points at an unlinked temporary file (dup/dup2 through the koffi FFI), and
-// afterwards what was written there goes to stderr, less the lines below. Everything else
-// (an error, an unknown warning, anything Node wrote meanwhile) is passed on as written,
-// only later. Validation errors and a lost device reach the engine as WebGPU events, never
-// through this path.
+// afterwards what was written there goes to stderr, less the warnings quietWarnings() names.
+// Everything else (an error, an unknown warning, anything Node wrote meanwhile) is passed
+// on as written, only later. Validation errors and a lost device reach the engine as
+// WebGPU events, never through this path.
 //
 // OPTBENCH_VERBOSE=1 (`npm run bench -- --verbose`) passes everything. Where koffi or the C
 // library cannot be loaded (Windows, musl), nothing is filtered.
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Lines that need no action: Dawn's Vulkan backend without a Vulkan loader (on a machine
- * without a GPU that is expected; a GPU machine without `libvulkan1` shows as a CPU adapter
- * in the adapter line, and the README says what to install), and limits Dawn lowers to what
- * it supports (the engine asks for neither). */
-export const QUIET_WARNINGS: RegExp[] = [
-  /^Warning: Couldn't load Vulkan: libvulkan\.so[.\d]*: cannot open shared object file/,
-  /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
-];
+/** Dawn's Vulkan backend without a Vulkan loader: the 'auto' backend tries Vulkan first and
+ * falls back. On a machine without a GPU that needs no action. */
+const NO_VULKAN_LOADER = /^Warning: Couldn't load Vulkan: libvulkan\.so[.\d]*: cannot open shared object file/;
+/** Limits Dawn lowers to what it supports; the engine asks for neither. */
+const LIMIT_LOWERED = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
+
+/** A GPU device node (NVIDIA, AMD, or any DRM render node): there a missing Vulkan loader
+ * does need action (install libvulkan1; the run would fall back to the CPU). */
+function gpuDeviceNode(): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    return existsSync('/dev/nvidia0') || existsSync('/dev/kfd') || readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    return false; // no /dev/dri
+  }
+}
+
+/** The warnings kept off stderr on this machine. */
+export function quietWarnings(gpuPresent = gpuDeviceNode()): RegExp[] {
+  return gpuPresent ? [LIMIT_LOWERED] : [NO_VULKAN_LOADER, LIMIT_LOWERED];
+}
 
 export function verboseNativeLog(): boolean {
   const v = process.env.OPTBENCH_VERBOSE;
@@ -36,12 +49,12 @@ export function verboseNativeLog(): boolean {
  * lines after it (a source location: "    at operator() (...)") and one blank line after
  * those; a quiet message goes as a whole.
  */
-export function filterNativeLog(text: string): { kept: string; dropped: string[] } {
+export function filterNativeLog(text: string, quiet: RegExp[] = quietWarnings()): { kept: string; dropped: string[] } {
   const lines = text.split('\n');
   const kept: string[] = [];
   const dropped: string[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!QUIET_WARNINGS.some((re) => re.test(lines[i]))) {
+    if (!quiet.some((re) => re.test(lines[i]))) {
       kept.push(lines[i]);
       continue;
     }
