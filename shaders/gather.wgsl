@@ -1,7 +1,8 @@
-// Mini-batch gather from a GPU-resident uint8 data set (bytes packed four to a u32 word,
-// little-endian). For row b of trial t, sample s = idx[idx_off + t * idx_trial + b]:
-//   gather_images: X[t, b, f] = data[s * F + f] / 255   (X f32 [rows, F] per trial)
-//   gather_labels: L[t, b]    = data[s]                 (L u32 [rows] per trial, F = 1)
+// Mini-batch gather of labels from a GPU-resident uint8 data set (bytes packed four to a u32
+// word, little-endian). For row b of trial t, sample s = idx[idx_off + t * idx_trial + b]:
+//   gather_labels: L[t, b] = data[s]   (L u32 [rows] per trial)
+// The images are never gathered into a float copy: the first layer's matmuls read them
+// through the same index list (matmul_a_u8.wgsl).
 // Bindings: 0 uniform; 1 data (u32 words); 2 idx (u32); 3 output (read_write).
 
 const WG: u32 = 64u;
@@ -14,24 +15,10 @@ struct GatherDims {
 @group(0) @binding(0) var<uniform> u: GatherDims;
 @group(0) @binding(1) var<storage, read> data: array<u32>;
 @group(0) @binding(2) var<storage, read> idx: array<u32>;
-@group(0) @binding(3) var<storage, read_write> X: array<f32>;
 @group(0) @binding(3) var<storage, read_write> L: array<u32>;
 
 fn byte_at(addr: u32) -> u32 {
   return (data[addr >> 2u] >> ((addr & 3u) * 8u)) & 0xffu;
-}
-
-@compute @workgroup_size(WG)
-fn gather_images(@builtin(global_invocation_id) g: vec3<u32>) {
-  let t = g.z;
-  let n = u.rows * u.F;
-  let ob = u.out_off + t * u.out_trial;
-  let ib = u.idx_off + t * u.idx_trial;
-  for (var e = g.x; e < n; e += u.groups * WG) {
-    let b = e / u.F;
-    let f = e - b * u.F;
-    X[ob + e] = f32(byte_at(u.data_off + idx[ib + b] * u.F + f)) * (1.0 / 255.0);
-  }
 }
 
 @compute @workgroup_size(WG)

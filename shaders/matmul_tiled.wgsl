@@ -11,8 +11,9 @@
 // floats at a time along each operand's contiguous dimension; the launcher picks it only
 // when those dimensions, the offsets and trial strides are multiples of 4) or
 // matmul_tiled_load1 (one float at a time, any shape). Two files, not a flag: an entry point
-// may use only one of the two views (f32, vec4) of a binding. Every output is a sum over k in increasing
-// order, fma by fma, as in matmul_scalar and matmul_shared, so they agree bit for bit.
+// may use only one of the two views (f32, vec4) of a binding.
+// Every output is a sum over k in increasing order, fma by fma, as in matmul_scalar and
+// matmul_shared, so they agree bit for bit.
 // Includes matmul_common.wgsl, an A source (matmul_a_f32 or matmul_a_u8) and a loader.
 // Grid: x = ceil(N / BN), y = ceil(M / BM), z = trials.
 

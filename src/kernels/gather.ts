@@ -1,5 +1,6 @@
-// Launchers of shaders/gather.wgsl: a mini-batch of images (normalized to [0, 1]) or labels
-// from a uint8 data set resident on the GPU, through an index buffer.
+// Launcher of shaders/gather.wgsl: a mini-batch of labels from a uint8 data set resident on
+// the GPU, through an index buffer (images are read by the first layer's matmuls directly:
+// MatmulArgs.aGather).
 import type { Gpu } from './gpu.ts';
 import { assertCount, strideGroups } from './grid.ts';
 import { off, stride, type Operand } from './operand.ts';
@@ -14,17 +15,6 @@ export interface GatherArgs {
   out: Operand;
   rows: number;
   trials: number;
-}
-
-/** out[t, b, f] = data[s * features + f] / 255 */
-export function gatherImages(gpu: Gpu, a: GatherArgs & { features: number }): void {
-  assertCount('gather_images', 'rows', a.rows);
-  assertCount('gather_images', 'features', a.features);
-  assertCount('gather_images', 'trials', a.trials);
-  const groups = strideGroups(gpu, a.rows * a.features, WG);
-  const u = new Uint32Array([a.rows, a.features, off(a.idx), stride(a.idx), off(a.out), stride(a.out), off(a.data), groups]);
-  const kernel = gpu.kernel({ name: 'gather_images', file: 'gather', entry: 'gather_images' });
-  gpu.dispatch(kernel, { uniforms: u, buffers: [a.data.buf, a.idx.buf, a.out.buf], workgroups: [groups, 1, a.trials] });
 }
 
 /** out[t, b] = data[s] (u32 labels) */

@@ -87,6 +87,7 @@ export function colsumRef(x: Float32Array, rows: number, cols: number): Float64A
   return y;
 }
 
+/** The floats a gathered A holds (shaders/matmul_a_u8.wgsl): bytes of the picked samples / 255. */
 export function gatherImagesRef(data: Uint8Array, idx: ArrayLike<number>, features: number): Float32Array {
   const out = new Float32Array(idx.length * features);
   for (let b = 0; b < idx.length; b++) for (let f = 0; f < features; f++) out[b * features + f] = Math.fround(data[idx[b] * features + f] * Math.fround(1 / 255));
