@@ -132,7 +132,7 @@ describe('resolveConfig', () => {
       [{ hyper: ['adam.gamma=1'] }, /adam: unknown hyperparameter 'gamma'/],
       [{ 'reset-state-every-step': 'nadam' }, /unknown optimizer 'nadam'/],
       [{ 'trials-at-once': '-1' }, /--trials-at-once must be an integer >= 0/],
-      [{ preset: 'huge' }, /unknown preset 'huge' \(known: seed-study, seed-replica, quick\)/],
+      [{ preset: 'huge' }, /unknown preset 'huge' \(known: seed-study, seed-replica, lr-sweep, quick\)/],
     ];
     for (const [flags, message] of bad) {
       let err: unknown = null;

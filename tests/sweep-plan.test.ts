@@ -89,3 +89,18 @@ describe('bad sweep input', () => {
     bad({ hyper: ['adam.lr=1e-3,x'] }, /--hyper adam.lr must be a number, got "x"/);
   });
 });
+
+describe('lr-sweep preset', () => {
+  it('plans 5 optimizers x 8 learning rates x 3 modes x 20 seeds on both data sets, each id once', () => {
+    const p = plan({ preset: 'lr-sweep' });
+    expect(p).toHaveLength(2 * 5 * 8 * 3 * 20);
+    expect(new Set(p.map((t) => t.id)).size).toBe(4800);
+    expect(p.filter((t) => t.dataset === 'fashion-mnist')).toHaveLength(2400);
+    expect(new Set(p.map((t) => t.seed)).size).toBe(20);
+    const adamLrs = [...new Set(p.filter((t) => t.optimizer === 'adam').map((t) => t.hyper.lr))].sort((a, b) => a - b);
+    expect(adamLrs).toEqual([1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]);
+    // The study's default rates are on the grid, so the sweep contains the seed study's cells.
+    expect(p.some((t) => t.optimizer === 'sgd' && t.hyper.lr === 0.1 && t.hyper.momentum === 0.9)).toBe(true);
+    expect(p.find((t) => t.optimizer === 'rmsprop')!.hyper.eps).toBe(1e-7);
+  });
+});
