@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Every GPU check of the project in one prepared script, for a session lent a GPU machine
+# (../shared/gpu/README.md): each step under its own timeout, its log in $OUT, a summary
+# printed last. At most 8 files come back from $OUT, so steps share logs.
+#
+#   bash ../shared/gpu/pack.sh --data fashion-mnist           # here, then on the device:
+#   bash .gpu/run.sh bash scripts/gpu-check.sh kernels study profile sweep perf
+#   bash ../shared/gpu/pack.sh --data mnist --tests            # second call:
+#   bash .gpu/run.sh bash scripts/gpu-check.sh suite
+#
+# Steps (default: kernels study profile sweep perf):
+#   suite    the test suite (needs pack.sh --tests)                     -> suite.log
+#   kernels  npm run bench:kernels -- --trials 120                      -> kernels.log
+#   study    the packed data set's half of the default study, then the
+#            same run with --profile (its cost and per-kernel table)    -> study.log, results.json
+#   sweep    lr-sweep on the packed data set (2,400 trials)             -> sweep.log
+#   perf     npm run bench:perf (engine, PyTorch peers)                 -> perf.log, perf.json
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/gpu-check}
+SUMMARY=$OUT/summary.txt
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(kernels study profile sweep perf)
+for s in "${steps[@]}"; do
+  case $s in suite|kernels|study|profile|sweep|perf) ;; *) echo "gpu-check: unknown step '$s' (suite kernels study profile sweep perf)" >&2; exit 2 ;; esac
+done
+mkdir -p "$OUT"
+if [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte ] || [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then DS=fashion-mnist; else DS=mnist; fi
+
+{
+  echo "gpu-check $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?') data set $DS"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
+} > "$SUMMARY"
+
+# step NAME SECONDS LOG COMMAND...: runs COMMAND under a timeout, appends to LOG, and
+# writes one summary line (exit code, seconds).
+step() {
+  local name=$1 limit=$2 log=$3; shift 3
+  echo "=== $name: $*" >> "$log"
+  local t0=$SECONDS
+  timeout --kill-after=10 "$limit" "$@" >> "$log" 2>&1
+  local rc=$?
+  local note=""; [ $rc = 124 ] || [ $rc = 137 ] && note=" (timed out after ${limit} s)"
+  printf '%-8s rc=%-3s %4d s%s  %s\n' "$name" "$rc" $((SECONDS - t0)) "$note" "$*" >> "$SUMMARY"
+}
+
+for s in "${steps[@]}"; do
+  case $s in
+    suite) step suite 300 "$OUT/suite.log" vitest run ;;
+    kernels) step kernels 120 "$OUT/kernels.log" npm run bench:kernels -- --trials 120 ;;
+    study)
+      rm -rf /tmp/gc-study
+      step study 90 "$OUT/study.log" npm run bench -- --datasets $DS --out /tmp/gc-study
+      cp /tmp/gc-study/results.json "$OUT/results.json" 2>/dev/null
+      cat /tmp/gc-study/tables.md >> "$OUT/study.log" 2>/dev/null ;;
+    profile)
+      rm -rf /tmp/gc-profile
+      step profile 120 "$OUT/study.log" npm run bench -- --datasets $DS --profile --out /tmp/gc-profile ;;
+    sweep)
+      rm -rf /tmp/gc-sweep
+      step sweep 180 "$OUT/sweep.log" npm run bench -- --preset lr-sweep --datasets $DS --out /tmp/gc-sweep
+      grep -A40 -i '^## .*sweep' /tmp/gc-sweep/tables.md >> "$OUT/sweep.log" 2>/dev/null ;;
+    perf) step perf 180 "$OUT/perf.log" npm run bench:perf -- --out "$OUT/perf.json" ;;
+  esac
+done
+grep -h -E 'wall|trials in|Profiling cost|TFLOP|GB/s|steps/s|passed|failed' "$OUT"/*.log 2>/dev/null | tail -40 >> "$SUMMARY"
+cat "$SUMMARY"
