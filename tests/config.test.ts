@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, PRESETS, resolveConfig, trainCount, validate, type StudyConfig } from '../src/bench/study/config.ts';
+import { ConfigError, parseShard, PRESETS, resolveConfig, trainCount, validate, type StudyConfig } from '../src/bench/study/config.ts';
 import { planTrials } from '../src/bench/study/plan.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
@@ -149,6 +149,141 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ config: configFile({ epochs: 2, dropuot: 0.1 }) })).toThrow(/unknown field 'dropuot'/);
     expect(() => resolveConfig({ config: configFile([1, 2]) })).toThrow(/not valid JSON: not a JSON object/);
     expect(() => validate({ ...structuredClone(PRESETS.quick), target: { mnist: 0 } })).toThrow(/must be in \(0, 1\], got 0/);
+  });
+});
+
+/** The ConfigError a resolution throws (fails when it does not throw one). */
+function refusal(flags: Record<string, string | string[] | boolean>, base?: StudyConfig): string {
+  try {
+    resolveConfig(flags, base);
+  } catch (e) {
+    expect(e, JSON.stringify(flags)).toBeInstanceOf(ConfigError);
+    expect((e as Error).name).toBe('ConfigError');
+    return (e as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(flags)}`);
+}
+
+describe('resolveConfig, every message and edge', () => {
+  it('the presets, written out', () => {
+    const c = resolveConfig({});
+    expect(c.hyper).toEqual({
+      sgd: { lr: 0.1, momentum: 0.9 },
+      adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      rmsprop: { lr: 1e-3, rho: 0.9, eps: 1e-7, momentum: 0 },
+      custom: { lr: 1e-3 },
+    });
+    expect([c.profile, c.dataDir, c.trainSamples, c.init, c.backend, c.trialsAtOnce]).toEqual([false, null, null, 'glorot-uniform', 'auto', 0]);
+    const q = resolveConfig({ preset: 'quick' });
+    expect([q.seeds, q.epochs, q.trainSamples, q.validation, q.datasets]).toEqual([[36549, 13790], 2, 10_000, 5_000, ['mnist']]);
+    expect(resolveConfig({ 'data-dir': '/data/idx' }).dataDir).toBe('/data/idx');
+  });
+
+  it('list flags: trimmed entries, an empty entry refused with the flag named', () => {
+    expect(resolveConfig({ optimizers: ' adam , sgd ' }).optimizers).toEqual(['adam', 'sgd']);
+    for (const flag of ['datasets', 'optimizers', 'regs', 'seeds', 'sizes', 'reset-state-every-step', 'target']) {
+      expect(refusal({ [flag]: 'a,,b' })).toBe(`--${flag} 'a,,b' has an empty entry; separate entries with single commas`);
+    }
+    expect(refusal({ optimizers: 'adam,' })).toMatch(/^--optimizers 'adam,' has an empty entry/);
+  });
+
+  it('integer and number flags name themselves and the value', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ seeds: '1,x' }, '--seeds entries must be an integer >= 0, got "x"'],
+      [{ seeds: '-1' }, '--seeds entries must be an integer >= 0, got "-1"'],
+      [{ 'seed-count': '0' }, '--seed-count must be an integer >= 1, got "0"'],
+      [{ epochs: '2.5' }, '--epochs must be an integer >= 1, got "2.5"'],
+      [{ batch: '0' }, '--batch must be an integer >= 1, got "0"'],
+      [{ validation: '-1' }, '--validation must be an integer >= 0, got "-1"'],
+      [{ 'train-samples': '0' }, '--train-samples must be an integer >= 1, got "0"'],
+      [{ sizes: '784,0,10' }, '--sizes entries must be an integer >= 1, got "0"'],
+      [{ 'trials-at-once': '1.5' }, '--trials-at-once must be an integer >= 0, got "1.5"'],
+      [{ lambda: ' ' }, '--lambda must be a number, got " "'],
+      [{ dropout: 'x' }, '--dropout must be a number, got "x"'],
+      [{ target: 'mnist=Infinity' }, '--target must be a number, got "Infinity"'],
+    ];
+    for (const [flags, message] of cases) expect(refusal(flags), JSON.stringify(flags)).toBe(message);
+    expect(resolveConfig({ lambda: '0.1, 0.2' }).l2).toEqual([0.1, 0.2]); // a sweep axis, entries trimmed
+    expect(refusal({ lambda: '0.1,' })).toBe("--lambda has an empty entry in '0.1,'; give one number or a comma list of numbers (e.g. 1e-4,3e-4,1e-3)");
+    expect(refusal({ hyper: ['adam.lr=0.1,x'] })).toBe('--hyper adam.lr must be a number, got "x"');
+  });
+
+  it('--hyper is optimizer.name=value, nothing before or after', () => {
+    expect(refusal({ hyper: [' adam.lr=0.1'] })).toBe("--hyper expects optimizer.name=value (e.g. adam.lr=0.002), got ' adam.lr=0.1'");
+    expect(refusal({ hyper: ['adam.lr=0.1\nx'] })).toMatch(/^--hyper expects optimizer.name=value/);
+    expect(resolveConfig({ hyper: ['adam.lr=0.25'] }).hyper.adam.lr).toBe(0.25);
+  });
+
+  it('the config file: unreadable, not an object, an unknown field, or values out of range', () => {
+    const missing = join(tmp(), 'nope.json');
+    expect(refusal({ config: missing })).toBe(`cannot read config file ${missing}: ENOENT`);
+    for (const body of ['null', '[1]', '5', '"text"']) {
+      const path = join(tmp(), 'c.json');
+      writeFileSync(path, body);
+      expect(refusal({ config: path }), body).toBe(`config file ${path} is not valid JSON: not a JSON object`);
+    }
+    const typo = configFile({ epoch: 2 });
+    expect(refusal({ config: typo })).toBe(
+      `config file ${typo}: unknown field 'epoch' (fields: preset, datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, target, trialsAtOnce, resetStateEveryStep, backend, profile, dataDir)`,
+    );
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ epochs: 0 }, 'epochs must be an integer >= 1, got 0'],
+      [{ batch: 1.5 }, 'batch must be an integer >= 1, got 1.5'],
+      [{ validation: -1 }, 'validation must be an integer >= 0, got -1'],
+      [{ trainSamples: 0 }, 'train samples must be an integer >= 1, got 0'],
+      [{ sizes: [784, 0, 10] }, 'layer sizes must be an integer >= 1, got 0'],
+      [{ trialsAtOnce: -1 }, 'trials at once must be an integer >= 0, got -1'],
+      [{ seeds: [-1] }, 'seed -1 must be an integer in [0, 2^32)'],
+      [{ seeds: [1.5] }, 'seed 1.5 must be an integer in [0, 2^32)'],
+      [{ seeds: [4294967296] }, 'seed 4294967296 must be an integer in [0, 2^32)'],
+      [{ datasets: ['cifar'] }, "unknown data set 'cifar' (known: mnist, fashion-mnist)"],
+      [{ optimizers: [] }, 'optimizers: at least one is needed'],
+      [{ regs: [] }, 'regularization modes: at least one is needed'],
+      [{ regs: ['L2', 'L2'] }, 'regularization modes: ["L2","L2"] repeats an entry'],
+      [{ regs: ['l1'] }, "unknown regularization mode 'l1' (known: default, L2, dropout)"],
+      [{ seeds: [] }, 'seeds: at least one is needed'],
+      [{ init: 'zeros' }, "unknown initializer 'zeros' (known: glorot-uniform, he-uniform)"],
+      [{ backend: 'cuda' }, "unknown backend 'cuda' (known: auto, vulkan, metal, d3d12, opengles, opengl)"],
+      [{ validation: 60_000 }, 'some training + 60000 validation samples exceed the 60000 of the training split'],
+      [{ trainSamples: 100, batch: 101 }, 'batch 101 is larger than the 100 training samples; use a smaller --batch (or more --train-samples, fewer --validation)'],
+      [{ l2: [0.1, 'x'] }, 'L2 lambda entries must be a number, got "x"'],
+      [{ l2: [] }, 'L2 lambda is an empty list; give one number or a list of numbers to sweep'],
+      [{ dropout: [0.1, 0.1] }, 'dropout: [0.1,0.1] repeats a value'],
+      [{ sizes: [783, 10] }, 'sizes must start with 784 inputs and end with 10 classes, got 783,10'],
+      [{ target: { mnist: 1.01 } }, 'target accuracy for mnist must be in (0, 1], got 1.01'],
+    ];
+    for (const [body, message] of cases) expect(refusal({ config: configFile(body) }), JSON.stringify(body)).toBe(message);
+  });
+
+  it('edges that are allowed', () => {
+    const ok: Array<Record<string, unknown>> = [
+      { seeds: [0, 4294967295] }, { sizes: [784, 10] }, { trainSamples: 100, batch: 100 }, { dropout: 0 }, { l2: 0 },
+      { target: { mnist: 1 } }, { validation: 0, trainSamples: 60_000 }, { trialsAtOnce: 0 },
+    ];
+    for (const body of ok) expect(() => resolveConfig({ config: configFile(body) }), JSON.stringify(body)).not.toThrow();
+    expect(resolveConfig({}).profile).toBe(false);
+    expect(resolveConfig({ profile: false }).profile).toBe(false);
+  });
+});
+
+describe('--shard', () => {
+  it('parseShard takes K/N with 1 <= K <= N, spaces allowed around the numbers', () => {
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+    expect(parseShard(' 1 / 1 ')).toEqual({ index: 1, count: 1 });
+    expect(parseShard('12/12')).toEqual({ index: 12, count: 12 });
+    for (const bad of ['0/4', '5/4', '2', '2/', '/4', 'a/4', '2/4x', 'x2/4', '-1/4', '2.5/4', '']) {
+      expect(() => parseShard(bad), bad).toThrow(`--shard must be K/N with 1 <= K <= N (e.g. --shard 2/4 for the second of four), got '${bad}'`);
+    }
+    expect(resolveConfig({ shard: '3/5' }).shard).toEqual({ index: 3, count: 5 });
+    expect(resolveConfig({}).shard).toBeUndefined();
+  });
+
+  it('a resumed run keeps what it was: the same shard, or a whole study', () => {
+    const sharded = resolveConfig({ shard: '2/4' });
+    expect(resolveConfig({ shard: '2/4' }, sharded).shard).toEqual({ index: 2, count: 4 });
+    expect(refusal({ shard: '3/4' }, sharded)).toBe('this run is shard 2/4; --resume continues it as such (leave out --shard)');
+    expect(refusal({ shard: '2/5' }, sharded)).toBe('this run is shard 2/4; --resume continues it as such (leave out --shard)');
+    expect(refusal({ shard: '1/4' }, resolveConfig({}))).toBe('this run is a whole study, not a shard; --resume continues it as such (leave out --shard)');
   });
 });
 

@@ -213,7 +213,6 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
     const file = readConfigFile(flags.config);
     for (const k of Object.keys(file)) if (!FILE_KEYS.has(k)) throw new ConfigError(`config file ${flags.config}: unknown field '${k}' (fields: ${[...FILE_KEYS].join(', ')})`);
     c = { ...c, ...file, hyper: { ...c.hyper, ...(file.hyper ?? {}) } } as StudyConfig;
-    if (file.preset) c.preset = file.preset;
   }
   const f = (k: string) => flags[k] as string | undefined;
   if (f('datasets')) c.datasets = list(f('datasets')!, '--datasets') as DatasetName[];
