@@ -145,6 +145,16 @@ describe('hyperparameters as documented', () => {
     }
   });
 
+  it('every shipped rule says what it is and assigns the parameter and each of its slots', () => {
+    for (const name of ['sgd', 'adam', 'rmsprop', 'custom', 'adamw']) {
+      const spec = getOptimizer(name);
+      expect(spec.description.length, name).toBeGreaterThan(10);
+      // A rule that never writes a slot would keep it at zero: a silent bug the GPU tests
+      // catch numerically; here, the text.
+      for (const target of ['p', ...spec.slots.map((sl) => sl.name)]) expect(spec.wgsl, `${name} assigns ${target}`).toMatch(new RegExp(`(^|[\\s;{])${target} = `, 'm'));
+    }
+  });
+
   it('resolveHyper: defaults overridden, refusals that name the value and the range', () => {
     const rms = getOptimizer('rmsprop');
     expect(resolveHyper(rms, { momentum: 0.5 })).toEqual({ lr: 1e-3, rho: 0.9, eps: 1e-7, momentum: 0.5, centered: 0, keras: 0 });
