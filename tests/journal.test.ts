@@ -158,6 +158,17 @@ describe('checkpoint', () => {
     expect(existsSync(join(dir, 'checkpoint.json')) || existsSync(join(dir, 'checkpoint.bin'))).toBe(false);
     writeFileSync(join(dir, 'checkpoint.bin'), readFileSync(join(dir, 'checkpoint.bin.keep')));
     expect(readCheckpoint(dir, 'fp1', ids)).toBeNull();
-    clearCheckpoint(dir); // and clearing nothing is fine
+    clearCheckpoint(dir);
+    writeCheckpoint(dir, 'fp1', ids, 2, records(), snapshot());
+    writeFileSync(join(dir, 'checkpoint.bin'), '');
+    clearCheckpoint(dir);
+    writeCheckpoint(dir, 'fp1', ids, 2, records(), snapshot());
+    const json = readFileSync(join(dir, 'checkpoint.json'));
+    clearCheckpoint(dir);
+    writeFileSync(join(dir, 'checkpoint.json'), json);
+    expect(readCheckpoint(dir, 'fp1', ids)).toBeNull(); // the .json without its .bin
+    clearCheckpoint(dir);
+    expect(existsSync(join(dir, 'checkpoint.json'))).toBe(false);
+    clearCheckpoint(tmp()); // and clearing nothing is fine
   });
 });
