@@ -7,6 +7,8 @@
 // Invocation (x, y) owns rows 4y + 4 WG_Y i4 + (0..3) and columns 4x + 4 WG_X j4 + (0..3):
 // neighbouring invocations read neighbouring vec4s of workgroup memory (no bank conflicts)
 // and store neighbouring addresses of C.
+// The next BK slice is fetched from global memory into registers while the current one is
+// multiplied (one workgroup buffer, two barriers per slice).
 // Global reads into workgroup memory come from one of two includes: matmul_tiled_load4 (four
 // floats at a time along each operand's contiguous dimension; the launcher picks it only
 // when those dimensions, the offsets and trial strides are multiples of 4) or
@@ -47,10 +49,18 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc: array<array<vec4<f32>, TN4>, TM>;
   var bsum: array<vec4<f32>, TN4>;
   let sums_bias = BIAS_GRAD && FORM == FORM_TN && wid.y == 0u && lid.y == 0u;
+  // Software pipelining: the next slice's global reads are in flight (in registers) while
+  // this slice is multiplied out of workgroup memory.
+  fetch_a(t, flat, row0, 0u);
+  fetch_b(b_base, flat, col0, 0u);
   for (var k0 = 0u; k0 < d.K; k0 += BK) {
-    stage_a(t, flat, row0, k0);
-    stage_b(b_base, flat, col0, k0);
+    store_a(flat);
+    store_b(flat);
     workgroupBarrier();
+    if (k0 + BK < d.K) {
+      fetch_a(t, flat, row0, k0 + BK);
+      fetch_b(b_base, flat, col0, k0 + BK);
+    }
     for (var k = 0u; k < BK; k++) {
       var a: array<vec4<f32>, TM4>;
       for (var i4 = 0u; i4 < TM4; i4++) { a[i4] = As[k * BM4 + i4 * WG_Y + lid.y]; }

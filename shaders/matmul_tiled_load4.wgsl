@@ -1,53 +1,90 @@
-// Loader of matmul_tiled for aligned operands: stages op(A) and op(B) slices into workgroup
-// memory four floats (one vec4, or one word of a gathered uint8 A) at a time along each
-// operand's contiguous dimension, zeros past the edges. The launcher uses it only when that
-// dimension (NN: K and N; TN: M and N; NT: K), the offsets and the trial strides are
-// multiples of 4, so a vec4 is either wholly inside the operand or wholly past its edge.
+// Loader of matmul_tiled for aligned operands: fetches slices of op(A) and op(B) from
+// global memory into registers four floats (one vec4, or one word of a gathered uint8 A) at
+// a time along each operand's contiguous dimension (fetch_*), zeros past the edges, and
+// stores them into workgroup memory (store_*); the kernel fetches the next slice while it
+// computes on the current one. The launcher uses it only when that dimension (NN: K and N;
+// TN: M and N; NT: K), the offsets and the trial strides are multiples of 4, so a vec4 is
+// either wholly inside the operand or wholly past its edge.
 
-// op(A)[row0 .. row0+BM, k0 .. k0+BK] into As.
-fn stage_a(t: u32, flat: u32, row0: u32, k0: u32) {
-  for (var e = flat; e < BM * BK4; e += THREADS) {
+const NA4: u32 = (BM * BK4 + THREADS - 1u) / THREADS;   // vec4s of the A slice per invocation
+const NB4: u32 = (BN * BK4 + THREADS - 1u) / THREADS;
+var<private> pa: array<vec4<f32>, NA4>;
+var<private> pb: array<vec4<f32>, NB4>;
+
+// Vec4 e of the A slice: TN: four consecutive m of one k, (m/4, k); NN, NT: four consecutive
+// k of one m, (m, k/4).
+fn a_slot(e: u32) -> vec2<u32> {
+  if (FORM == FORM_TN) { return vec2<u32>(e % BM4, e / BM4); }
+  return vec2<u32>(e / BK4, e % BK4);
+}
+
+// Vec4 e of the B slice: NT: four consecutive k of one n, (k/4, n); NN, TN: four
+// consecutive n of one k, (k, n/4).
+fn b_slot(e: u32) -> vec2<u32> {
+  if (FORM == FORM_NT) { return vec2<u32>(e % BK4, e / BK4); }
+  return vec2<u32>(e / BN4, e % BN4);
+}
+
+fn fetch_a(t: u32, flat: u32, row0: u32, k0: u32) {
+  for (var i = 0u; i < NA4; i++) {
+    let s = a_slot(flat + i * THREADS);
+    var v = vec4<f32>(0.0);
     if (FORM == FORM_TN) {
-      // Four consecutive m of one k: one vec4, stored as is.
-      let m4 = e % BM4;
-      let k = e / BM4;
-      let gm = row0 + 4u * m4;
-      let gk = k0 + k;
-      var v = vec4<f32>(0.0);
-      if (gm < d.M && gk < d.K) { v = a4_at((a_row(t, gk, d.M) + gm) / 4u); }
-      As[k * BM4 + m4] = v;
+      let m = row0 + 4u * s.x;
+      let k = k0 + s.y;
+      if (m < d.M && k < d.K) { v = a4_at((a_row(t, k, d.M) + m) / 4u); }
     } else {
-      // Four consecutive k of one m: one vec4, spread over four rows of As.
-      let k4 = e % BK4;
-      let m = e / BK4;
-      let gm = row0 + m;
-      let gk = k0 + 4u * k4;
-      var v = vec4<f32>(0.0);
-      if (gm < d.M && gk < d.K) { v = a4_at((a_row(t, gm, d.K) + gk) / 4u); }
-      for (var c = 0u; c < 4u; c++) { As[(4u * k4 + c) * BM4 + m / 4u][m % 4u] = v[c]; }
+      let m = row0 + s.x;
+      let k = k0 + 4u * s.y;
+      if (m < d.M && k < d.K) { v = a4_at((a_row(t, m, d.K) + k) / 4u); }
+    }
+    pa[i] = v;
+  }
+}
+
+fn fetch_b(base: u32, flat: u32, col0: u32, k0: u32) {
+  for (var i = 0u; i < NB4; i++) {
+    let s = b_slot(flat + i * THREADS);
+    var v = vec4<f32>(0.0);
+    if (FORM == FORM_NT) {
+      let k = k0 + 4u * s.x;
+      let n = col0 + s.y;
+      if (k < d.K && n < d.N) { v = B4[(base + n * d.K + k) / 4u]; }
+    } else {
+      let k = k0 + s.x;
+      let n = col0 + 4u * s.y;
+      if (k < d.K && n < d.N) { v = B4[(base + k * d.N + n) / 4u]; }
+    }
+    pb[i] = v;
+  }
+}
+
+// TN: the vec4 is four m of one k, stored as is; NN, NT: four k of one m, spread over four
+// rows of As.
+fn store_a(flat: u32) {
+  for (var i = 0u; i < NA4; i++) {
+    let e = flat + i * THREADS;
+    if (e < BM * BK4) {
+      let s = a_slot(e);
+      if (FORM == FORM_TN) {
+        As[s.y * BM4 + s.x] = pa[i];
+      } else {
+        for (var c = 0u; c < 4u; c++) { As[(4u * s.y + c) * BM4 + s.x / 4u][s.x % 4u] = pa[i][c]; }
+      }
     }
   }
 }
 
-// op(B)[k0 .. k0+BK, col0 .. col0+BN] into Bs.
-fn stage_b(base: u32, flat: u32, col0: u32, k0: u32) {
-  for (var e = flat; e < BN * BK4; e += THREADS) {
-    if (FORM == FORM_NT) {
-      let k4 = e % BK4;
-      let n = e / BK4;
-      let gn = col0 + n;
-      let gk = k0 + 4u * k4;
-      var v = vec4<f32>(0.0);
-      if (gn < d.N && gk < d.K) { v = B4[(base + gn * d.K + gk) / 4u]; }
-      for (var c = 0u; c < 4u; c++) { Bs[(4u * k4 + c) * BN4 + n / 4u][n % 4u] = v[c]; }
-    } else {
-      let n4 = e % BN4;
-      let k = e / BN4;
-      let gn = col0 + 4u * n4;
-      let gk = k0 + k;
-      var v = vec4<f32>(0.0);
-      if (gn < d.N && gk < d.K) { v = B4[(base + gk * d.N + gn) / 4u]; }
-      Bs[k * BN4 + n4] = v;
+fn store_b(flat: u32) {
+  for (var i = 0u; i < NB4; i++) {
+    let e = flat + i * THREADS;
+    if (e < BN * BK4) {
+      let s = b_slot(e);
+      if (FORM == FORM_NT) {
+        for (var c = 0u; c < 4u; c++) { Bs[(4u * s.x + c) * BN4 + s.y / 4u][s.y % 4u] = pb[i][c]; }
+      } else {
+        Bs[s.x * BN4 + s.y] = pb[i];
+      }
     }
   }
 }

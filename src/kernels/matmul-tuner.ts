@@ -49,11 +49,12 @@ export function candidateSet(adapter: 'cpu' | 'gpu', vec4Ok: boolean): MatmulVar
     for (const [tileM, tileN, wg] of [[4, 4, 32], [8, 4, 16]]) out.push({ kind: 'scalar', tileM, tileN, wg });
   } else {
     // Register-blocked tiles (matmul_tiled), from big blocks that suit many trials (128x128,
-    // 128x64, 64x64: 256 invocations, 4x4 to 8x8 outputs each) to small ones that still fill
-    // the machine at T = 12 or suit the 10-wide head (32x32, 128x16). Workgroup memory
+    // 128x64, 64x64: 4x4 to 8x8 outputs per invocation; 8x8 reads workgroup memory least
+    // per FMA, 4x4 keeps more invocations in flight) to small ones that still fill the
+    // machine at T = 12 or suit the 10-wide head (32x32, 128x16). Workgroup memory
     // (BM + BN) * BK * 4 bytes stays within WebGPU's default 16 KiB.
     for (const [wgX, wgY, tm, tn, bk] of [
-      [16, 16, 8, 8, 8], [16, 16, 8, 8, 16], [16, 16, 8, 4, 16], [8, 16, 8, 8, 16],
+      [16, 16, 8, 8, 8], [16, 16, 8, 8, 16], [16, 16, 8, 4, 16], [8, 16, 8, 8, 16], [8, 8, 8, 8, 16],
       [16, 16, 4, 4, 16], [16, 16, 4, 4, 32], [16, 8, 4, 4, 16], [8, 8, 4, 4, 16], [4, 32, 4, 4, 16],
     ]) out.push({ kind: 'tiled', wgX, wgY, tm, tn, bk });
     for (const [wgX, wgY, tile, bk] of [[16, 16, 4, 16], [8, 8, 4, 16]]) out.push({ kind: 'shared', wgX, wgY, tile, bk });
