@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { colsum } from '../src/kernels/colsum.ts';
 import { dropout, dropoutParams } from '../src/kernels/dropout.ts';
 import { axpy, fill, relu, reluBackward, scale } from '../src/kernels/elementwise.ts';
-import { gatherLabels, packBytes } from '../src/kernels/gather.ts';
+import { packBytes } from '../src/kernels/bytes.ts';
 import { colsumRef, dropoutRef, softmaxCeRef } from '../src/kernels/reference.ts';
 import { permutation } from '../src/kernels/rng.ts';
 import { softmaxCrossEntropy, STATS_WORDS } from '../src/kernels/softmax-ce.ts';
@@ -117,22 +117,29 @@ describe('column sum', () => {
   }
 });
 
-describe('mini-batch gather from a uint8 data set', () => {
-  // Images are gathered inside the first layer's matmuls (matmul.test.ts).
-  it('labels through per-trial index lists (odd sizes, T=3)', async () => {
+describe('labels read from a uint8 label set through the batch index', () => {
+  it('softmax cross-entropy with gathered labels matches the reference on the picked labels (odd sizes, T=3)', async () => {
     const g = gpu();
-    const samples = 23, rows = 7, T = 3;
-    const labels = Uint8Array.from({ length: samples }, (_, i) => (i * 7) % 10);
+    const samples = 23, rows = 7, classes = 10, T = 3;
+    const labelSet = Uint8Array.from({ length: samples }, (_, i) => (i * 7) % classes);
+    // Per trial an index list; rows start at position 1 of each (as mid-epoch batches do).
     const idx = Array.from({ length: T }, (_, t) => permutation(samples, 5, t).slice(0, rows + 2));
-    const Lb = g.upload(packBytes(labels), 'labels');
+    const logits = Array.from({ length: T }, (_, t) => randomF32(rows * classes, 40 + t, -8, 8));
+    // The label set sits 3 bytes into its buffer: odd byte addresses.
+    const Lb = g.upload(packBytes(Uint8Array.from([9, 9, 9, ...labelSet])), 'labels');
     const I = g.upload(Uint32Array.from(idx.flatMap((a) => Array.from(a))), 'idx');
-    const Y = g.buffer(T * rows * 4, 'y');
-    // Rows start at offset 1 of each trial's list (as mid-epoch batches do).
-    gatherLabels(g, { data: { buf: Lb }, idx: { buf: I, offset: 1, trialStride: rows + 2 }, out: { buf: Y, trialStride: rows }, rows, trials: T });
-    const y = await g.readU32(Y);
+    const Z = g.upload(concat(logits), 'z');
+    const G = g.buffer(T * rows * classes * 4, 'grad');
+    const S = g.upload(new Float32Array(T * STATS_WORDS), 'stats');
+    softmaxCrossEntropy(g, { rows, classes, trials: T, logits: { buf: Z, trialStride: rows * classes }, labels: { buf: Lb, offset: 3 }, labelIdx: { buf: I, offset: 1, trialStride: rows + 2 }, grad: { buf: G, trialStride: rows * classes }, stats: { buf: S } });
+    const grad = await g.readF32(G);
+    const stats = await g.readF32(S);
     for (let t = 0; t < T; t++) {
-      const sel = idx[t].slice(1, rows + 1);
-      for (let b = 0; b < rows; b++) expect(y[t * rows + b]).toBe(labels[sel[b]]);
+      const picked = Uint32Array.from(idx[t].slice(1, rows + 1), (s) => labelSet[s]);
+      const ref = softmaxCeRef(logits[t], picked, rows, classes);
+      expect(Math.abs(stats[t * 4] - ref.loss)).toBeLessThanOrEqual(rows * 64 * U * 16 + 1e-6);
+      expect(stats[t * 4 + 1]).toBe(ref.correct);
+      for (let i = 0; i < rows * classes; i++) expect(Math.abs(grad[t * rows * classes + i] - ref.grad[i])).toBeLessThanOrEqual(1e-6 / rows + 1e-7);
     }
   });
 });

@@ -3,7 +3,7 @@ import { mlpMatmulShapes } from '../src/bench/measure/tuning.ts';
 import { candidateSet } from '../src/kernels/matmul-tuner.ts';
 import { matmul, variantKey, vec4Compatible, type MatmulForm, type MatmulVariant } from '../src/kernels/matmul.ts';
 import { DROPOUT_PARAM_WORDS, dropoutParams } from '../src/kernels/dropout.ts';
-import { packBytes } from '../src/kernels/gather.ts';
+import { packBytes } from '../src/kernels/bytes.ts';
 import { colsumRef, gatherImagesRef, matmulAbsRef, matmulRef } from '../src/kernels/reference.ts';
 import { useGpu } from './helpers/gpu.ts';
 import { concat, randomF32, randomU32, worstRatio } from './helpers/random.ts';

@@ -128,7 +128,7 @@ export function softmaxCrossEntropyLoss(tape: Tape, logits: Tensor, labels: Tens
     grad = tape.own(Tensor.empty(gpu, [rows, classes], logits.trials, 'logits-grad'));
     use(logits, tape);
   }
-  softmaxCrossEntropy(gpu, { rows, classes, trials: logits.trials, logits: logits.operand, labels: labels.operand, grad: grad?.operand, stats });
+  softmaxCrossEntropy(gpu, { rows, classes, trials: logits.trials, logits: logits.operand, labels: labels.operand, labelIdx: labels.gatherIndex ?? undefined, grad: grad?.operand, stats });
   if (tape.recording) {
     logits.grad = grad!;
     tape.record({ name: 'softmax_ce', backward: () => {} });

@@ -50,19 +50,20 @@ export class Tensor {
     return new Tensor(gpu, gpu.buffer(Math.max(1, size * trials) * 4, label), shape, trials, 0, size, dtype);
   }
 
-  /** A [rows, width] input that is never materialized: row r of trial t is sample
-   * idx[offset + t * trialStride + r] of the uint8 data set in `bytes` (width bytes a
-   * sample, four to a u32 word), divided by 255. The matmuls that read it gather on the fly
-   * (kernels/matmul.ts, aGather), so no float copy of the batch is written or read. */
-  static gathered(gpu: Gpu, bytes: GBuf, idx: Operand, shape: readonly [number, number], trials: number): Tensor {
-    const t = new Tensor(gpu, bytes, shape, trials, 0, 0);
+  /** A batch that is never materialized: row r of trial t is sample idx[offset + t *
+   * trialStride + r] of the uint8 data set in `bytes` (four bytes to a u32 word). Images
+   * ([rows, width], f32): the sample's width bytes / 255, read by the first layer's
+   * matmuls (kernels/matmul.ts, aGather). Labels ([rows], u32): the sample's byte, read by
+   * softmax cross-entropy (kernels/softmax-ce.ts, labelIdx). No copy of a batch is written. */
+  static gathered(gpu: Gpu, bytes: GBuf, idx: Operand, shape: readonly number[], trials: number, dtype: DType = 'f32'): Tensor {
+    const t = new Tensor(gpu, bytes, shape, trials, 0, 0, dtype);
     t.gatherIndex = idx;
     return t;
   }
 
   /** Reads every trial back: one Float32Array (or Uint32Array) per trial. */
   async read(): Promise<Array<Float32Array | Uint32Array>> {
-    if (this.gatherIndex) throw new Error('read: a gathered input has no float copy to read');
+    if (this.gatherIndex) throw new Error('read: a gathered batch has no copy to read');
     const span = (this.trials - 1) * this.trialStride + this.size;
     const raw = await this.gpu.readBytes(this.buf, this.offset * 4, span * 4);
     const all = this.dtype === 'f32' ? new Float32Array(raw) : new Uint32Array(raw);

@@ -1,7 +1,7 @@
 // A data set resident on the GPU: uploaded once as uint8 (four bytes to a u32 word), read
 // by the gather kernels through index buffers.
 import type { GBuf, Gpu } from '../../kernels/gpu.ts';
-import { packBytes } from '../../kernels/gather.ts';
+import { packBytes } from '../../kernels/bytes.ts';
 
 /** What the GPU side needs of a split (src/bench/data/datasets.ts provides it). */
 export interface SplitBytes {

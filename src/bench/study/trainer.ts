@@ -5,7 +5,6 @@
 // GPU buffers and are read once per epoch.
 import { Tape } from '../../autograd/tape.ts';
 import { Tensor } from '../../autograd/tensor.ts';
-import { gatherLabels } from '../../kernels/gather.ts';
 import type { GBuf, Gpu } from '../../kernels/gpu.ts';
 import { permutation } from '../../kernels/rng.ts';
 import { STATS_WORDS } from '../../kernels/softmax-ce.ts';
@@ -165,11 +164,11 @@ export class TrainingGroup {
     if (this.drop.active) this.drop.setStep(this.step);
     this.optimizers.prepare(this.step, rows);
     const tape = new Tape(gpu);
-    const y = tape.own(Tensor.empty(gpu, [rows], trials, 'batch-y', 'u32'));
     const idx = { buf: this.idx, offset: start, trialStride: trainCount };
-    // The images stay uint8: the first layer's products gather them through idx.
+    // Images and labels stay uint8: the first layer's products and the loss read them
+    // through idx.
     const x = Tensor.gathered(gpu, this.data.train.images, idx, [rows, features], trials);
-    gatherLabels(gpu, { data: { buf: this.data.train.labels }, idx, out: y.operand, rows, trials });
+    const y = Tensor.gathered(gpu, this.data.train.labels, idx, [rows], trials, 'u32');
     const logits = model.forward(tape, x, this.drop);
     softmaxCrossEntropyLoss(tape, logits, y, { buf: this.stats });
     tape.backward();
@@ -221,10 +220,9 @@ export class TrainingGroup {
     for (let s = start; s < start + count; s += evalBatch) {
       const rows = Math.min(evalBatch, start + count - s);
       const scope = new Tape(gpu, false);
-      const y = scope.own(new Tensor(gpu, gpu.buffer(rows * 4, 'eval-y'), [rows], trials, 0, 0, 'u32'));
       const idx = { buf: this.data.identity, offset: s, trialStride: 0 };
       const x = Tensor.gathered(gpu, split.images, idx, [rows, features], trials);
-      gatherLabels(gpu, { data: { buf: split.labels }, idx, out: y.operand, rows, trials: 1 });
+      const y = Tensor.gathered(gpu, split.labels, idx, [rows], trials, 'u32');
       softmaxCrossEntropyLoss(scope, model.forward(scope, x), y, { buf: stats });
       scope.release();
       gpu.flush();
