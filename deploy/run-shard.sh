@@ -2,6 +2,7 @@
 # One shard of a study, for any scheduler (deploy/kubernetes, deploy/slurm): trains shard K
 # of N into $OPTBENCH_OUT/shard-K-of-N, or, when an earlier attempt left a run there,
 # continues it (--resume), so a retried pod or a requeued task picks up where it stopped.
+# Every shard trains with the matmul kernels in $OPTBENCH_OUT/kernels.json (see below).
 #
 #   usage: deploy/run-shard.sh K N          (1 <= K <= N)
 #   OPTBENCH_OUT   the study's directory, shared by every shard and the merge
@@ -21,6 +22,22 @@ if [ -f "$dir/journal.jsonl" ]; then
   exec npm run --silent bench -- --resume "$dir"
 fi
 mkdir -p "$out"
-# OPTBENCH_ARGS is a list of options: split on blanks on purpose.
+# The first shard to finish measuring publishes its kernel choices as $out/kernels.json: a
+# hard link is atomic and fails where the file exists, so every shard reads the one file
+# that won (kernels tuned apart may sum in other orders, and the merge would differ from one
+# run in the last bits). To pin choices of your own, put them there before the shards start.
+kernels="$out/kernels.json"
+if [ ! -f "$kernels" ]; then
+  mine="$out/.kernels-$k-of-$n.$$.json"
+  # OPTBENCH_ARGS is a list of options: split on blanks on purpose.
+  # shellcheck disable=SC2086
+  npm run --silent bench -- ${OPTBENCH_ARGS:-} --tune-only --out "$mine"
+  ln "$mine" "$kernels" 2>/dev/null || true
+  rm -f "$mine"
+  if [ ! -f "$kernels" ]; then
+    echo "run-shard.sh: cannot create $kernels (does the volume allow hard links?); copy a file written by --tune-only there" >&2
+    exit 1
+  fi
+fi
 # shellcheck disable=SC2086
-exec npm run --silent bench -- ${OPTBENCH_ARGS:-} --shard "$k/$n" --out "$dir"
+exec npm run --silent bench -- ${OPTBENCH_ARGS:-} --kernels "$kernels" --shard "$k/$n" --out "$dir"

@@ -3,7 +3,7 @@
 // script runs here for 3 shards (SLURM_ARRAY_TASK_ID set by hand, CPU fallback), then its
 // merge step; the image's production dependencies cover what `npm run bench` imports.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -160,12 +160,17 @@ describe('SLURM', () => {
   });
 
   it('runs the array script for 3 shards with SLURM_ARRAY_TASK_ID set by hand, then the merge step', async () => {
+    const kernels = join(out, 'kernels.json');
     for (const task of [0, 1, 2]) {
       const r = await run('bash', ['deploy/slurm/shards.sbatch'], ROOT, { ...env, SLURM_ARRAY_TASK_ID: String(task) });
       expect(r.code, r.stderr).toBe(0);
       const res = JSON.parse(readFileSync(join(out, `shard-${task + 1}-of-3`, 'results.json'), 'utf8')) as ResultsFile;
       expect(res.sharding?.shard).toEqual({ index: task + 1, count: 3 });
+      // The first task measures the kernels and publishes them; every task trains with that file.
+      expect(r.stderr.includes(`pin them with --kernels`), r.stderr).toBe(task === 0);
+      expect(res.config.kernels).toEqual(JSON.parse(readFileSync(kernels, 'utf8')).kernels);
     }
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]); // no leftover measurement
     // A retried task resumes its finished shard: nothing trains again.
     const again = await run('bash', ['deploy/slurm/shards.sbatch'], ROOT, { ...env, SLURM_ARRAY_TASK_ID: '1' });
     expect(again.code, again.stderr).toBe(0);
@@ -175,6 +180,8 @@ describe('SLURM', () => {
     expect(m.code, m.stderr).toBe(0);
     const merged = JSON.parse(readFileSync(join(out, 'merged', 'results.json'), 'utf8')) as ResultsFile;
     expect(merged.complete).toBe(true);
+    expect(merged.sharding?.matmulKernels?.identical).toBe(true);
+    expect(m.stderr).not.toContain('warning');
     const plan = planTrials(resolveConfig({ datasets: 'mnist', optimizers: 'sgd,adam', regs: 'default', 'seed-count': '2' }));
     expect(merged.trials.map((t) => t.id)).toEqual(plan.map((p) => p.id));
     expect(merged.sharding?.mergedFrom?.map((s) => s.dir)).toEqual([1, 2, 3].map((k) => join(out, `shard-${k}-of-3`)));

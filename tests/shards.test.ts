@@ -145,8 +145,37 @@ describe('3 shards and --merge', () => {
     expect(b.trials.map((t: TrialRecord) => t.id)).toEqual(planTrials(resolveConfig(TINY_FLAGS)).map((p) => p.id));
     expect(csvNumbers(merged)).toEqual(csvNumbers(single));
     expect(b.sharding?.mergedFrom?.map((s) => [s.shard?.index, s.trials])).toEqual([[1, 4], [2, 4], [3, 4]]);
+    // One tuning cache: the same kernels everywhere, and the merge says so.
+    expect(b.sharding?.matmulKernels).toEqual({ identical: true, differences: [], unrecorded: [] });
+    // By shape: resumed, shard 1 trained its other 3 trials in groups of 2 and 1, with the same kernels.
+    const byShape = (k: Record<string, string> | undefined) => Object.fromEntries(Object.entries(k!).map(([key, v]) => [key.split(':').filter((p) => !/^T(n|\d)/.test(p)).join(':'), v]));
+    expect(byShape(b.mode.matmulKernels)).toEqual(byShape(a.mode.matmulKernels));
+    expect(ownErrors(m.stderr)).toEqual([]);
     for (const f of ['tables.md', 'index.html', 'loss-mnist.svg', 'accuracy-mnist.svg', 'time-mnist.svg']) expect(existsSync(join(merged, f)), f).toBe(true);
     expect(m.stdout).toContain('| optimizer |');
+  });
+
+  it('shards that ran different matmul kernels still merge, with one warning line naming them, recorded', async () => {
+    const copies = [1, 2, 3].map((k) => join(tmp, `differ-${k}`));
+    copies.forEach((c, k) => cpSync(shard(k + 1), c, { recursive: true }));
+    // Shard 2 ran another kernel for its second layer's forward product.
+    const path = join(copies[1], 'results.json');
+    const res = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+    const key = Object.keys(res.mode.matmulKernels!).find((k) => k.startsWith('NN:128x10x32:'))!;
+    const theirs = res.mode.matmulKernels![key];
+    const other = theirs === 'scalar_4x4_wg32' ? 'scalar_8x4_wg16' : 'scalar_4x4_wg32';
+    res.mode.matmulKernels![key] = other;
+    writeFileSync(path, JSON.stringify(res));
+    const out = join(tmp, 'merged-differ');
+    const m = await runBench(['--merge', ...copies, '--out', out], env);
+    expect(m.code, m.stderr).toBe(0);
+    expect(ownErrors(m.stderr)).toEqual([
+      `bench: warning: the shards did not all run the same matmul kernels (NN:128x10x32:u:b: ${theirs} in ${copies[0]}, ${copies[2]} vs ${other} in ${copies[1]}); their numbers may differ from one run's in the last bits. Pin one set with --kernels (README, "Many machines")`,
+    ]);
+    const merged = readResults(out);
+    expect(merged.sharding?.matmulKernels).toEqual({ identical: false, differences: [{ shape: 'NN:128x10x32:u:b', kernels: { [theirs]: [copies[0], copies[2]], [other]: [copies[1]] } }], unrecorded: [] });
+    expect(merged.mode.matmulKernels).toBeUndefined();
+    expect(merged.complete).toBe(true);
   });
 
   async function mergeFails(dirs: string[], message: RegExp): Promise<void> {

@@ -2,7 +2,7 @@
 // plots and index.html into one directory per run. Bad input is one line on stderr and
 // exit code 2; Ctrl-C stops after saving every finished trial (resume with --resume DIR).
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../kernels/errors.ts';
 import { Gpu } from '../kernels/gpu.ts';
@@ -12,9 +12,11 @@ import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.
 import { DataError } from './data/errors.ts';
 import { JOURNAL, Journal } from './study/journal.ts';
 import { writeOutputs } from './study/assemble.ts';
+import { agreementWarning } from './study/kernel-choices.ts';
+import { toJson, writeFileAtomic } from './results/files.ts';
 import { MergeError, mergeRuns } from './study/merge.ts';
 import { runPlan } from './study/shard.ts';
-import { consoleSummary, runStudy } from './study/study.ts';
+import { consoleSummary, runStudy, tuneStudy } from './study/study.ts';
 
 const USAGE = `usage: npm run bench -- [options]
   --preset NAME              ${Object.keys(PRESETS).join(' | ')} (default seed-study: the reference study)
@@ -39,6 +41,10 @@ const USAGE = `usage: npm run bench -- [options]
   --data-dir DIR             directory with the four IDX files of each data set
   --out DIR                  output directory (default runs/<preset>-<date>)
   --resume DIR               continue a stopped run; ends with the same report
+  --kernels FILE             run the matmul kernels FILE names (a run's results.json, or
+                             --tune-only's file) instead of measuring them
+  --tune-only --out FILE     measure the study's matmul kernels and write FILE (for
+                             --kernels: shards with one FILE match one run bit for bit)
   --shard K/N                train only the K-th of N parts of the study (1 <= K <= N), for
                              many machines; the same split on every machine
   --merge DIR... --out DIR   merge the shards' run directories into one run's outputs
@@ -109,6 +115,8 @@ async function mergeAndExit(flags: Flags, dirs: string[]): Promise<never> {
     fail(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]}`);
   }
   process.stdout.write(`${consoleSummary(results)}\n`);
+  const warning = agreementWarning(results.sharding!.matmulKernels!);
+  if (warning) process.stderr.write(`bench: ${warning}\n`);
   process.stderr.write(`merged ${results.trials.length} trials of ${dirs.length} runs: wrote ${files.length} files to ${out} (open ${join(out, 'index.html')})\n`);
   process.exit(0);
 }
@@ -129,7 +137,17 @@ function joinNegativeValues(args: string[]): string[] {
   return out;
 }
 
-function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: string[] } {
+/** --tune-only writes one file: --out FILE, new, not --resume or --kernels. */
+function tuneOnlyOut(flags: Flags): string {
+  const clash = ['resume', 'kernels'].find((k) => flags[k] !== undefined);
+  if (clash) fail(`--tune-only measures the kernels of a study; it takes the study's options and --out FILE, not --${clash}`);
+  const out = flags.out as string | undefined;
+  if (!out) fail('--tune-only needs --out FILE, the kernels file to write (e.g. --out kernels.json)');
+  if (existsSync(out)) fail(`${out} exists; choose another --out for the kernels file`);
+  return out;
+}
+
+function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: string[]; tuneOnly?: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -141,7 +159,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
         init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
         'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
         backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
-        resume: { type: 'string' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'string' }, kernels: { type: 'string' }, 'tune-only': { type: 'boolean' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       // Only --compare and --merge take positionals (run directories); checked below.
@@ -157,6 +175,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
   const flags = parsed.values as Flags;
   if (flags.compare) compareAndExit(flags, parsed.positionals);
   if (flags.merge) return { flags, out: '', resume: false, mergeDirs: parsed.positionals };
+  if (flags['tune-only']) return { flags, out: tuneOnlyOut(flags), resume: false, tuneOnly: true };
   if (parsed.positionals.length) fail(`Unexpected argument '${parsed.positionals[0]}'. This command does not take positional arguments (see --help)`);
   const resume = typeof flags.resume === 'string';
   let out = resume ? (flags.resume as string) : (flags.out as string | undefined);
@@ -171,7 +190,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
 }
 
 async function main(): Promise<void> {
-  const { flags, out, resume, mergeDirs } = parse();
+  const { flags, out, resume, mergeDirs, tuneOnly } = parse();
   if (mergeDirs) return mergeAndExit(flags, mergeDirs);
   let config;
   try {
@@ -192,6 +211,17 @@ async function main(): Promise<void> {
   }
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`adapter: ${gpu.describe()}`);
+  if (tuneOnly) {
+    try {
+      const file = await tuneStudy(gpu, config);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileAtomic(out, toJson(file));
+      log(`wrote the matmul kernels of ${Object.keys(file.kernels).length} shapes to ${out}; pin them with --kernels ${out}`);
+    } finally {
+      gpu.destroy();
+    }
+    return;
+  }
   let stopping = false;
   process.on('SIGINT', () => {
     if (stopping) process.exit(130); // a second Ctrl-C: leave at once (the journal is intact)

@@ -22,9 +22,11 @@ export interface TuneResult {
   shape: TunedShape;
   key: string;
   chosen: MatmulVariant;
-  /** Median time per call of each candidate measured (empty when read from the cache). */
+  /** Median time per call of each candidate measured (empty when read from the cache or pinned). */
   measured: Array<{ variant: string; ms: number }>;
   fromCache: boolean;
+  /** Installed from options.pinned, nothing measured. */
+  pinned: boolean;
 }
 
 export function defaultTuningCache(): string {
@@ -62,6 +64,21 @@ export function candidateSet(adapter: 'cpu' | 'gpu', vec4Ok: boolean): MatmulVar
     out.push({ kind: 'scalar', tileM: 4, tileN: 4, wg: 64 });
   }
   return out;
+}
+
+/** Every candidate of either adapter class by its name (variantKey): what a pinned choice
+ * may name. Any candidate runs on any adapter (tests/matmul.test.ts checks both sets). */
+export function knownCandidates(): Map<string, MatmulVariant> {
+  const all = (['cpu', 'gpu'] as const).flatMap((a) => [...candidateSet(a, true), ...candidateSet(a, false)]);
+  return new Map(all.map((v) => [variantKey(v), v]));
+}
+
+/** A tuning key without its trial range (`NN:128x32x784:Tn:a4:br` -> `NN:128x32x784:a4:br`).
+ * A kernel sums in the same order whatever the trial count, so one pinned choice serves a
+ * shape at every group size. */
+export function pinKey(key: string): string {
+  const parts = key.split(':');
+  return parts.length === 5 ? [...parts.slice(0, 2), ...parts.slice(3)].join(':') : key;
 }
 
 type CacheFile = Record<string, Record<string, MatmulVariant>>;
@@ -146,11 +163,12 @@ async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: numb
   }
 }
 
-/** Measures every candidate for each shape (unless cached) and installs the fastest. */
+/** Measures every candidate for each shape (unless cached or pinned) and installs the fastest.
+ * `pinned` (by tuning key, or by pinKey for every trial range) installs a choice as it is. */
 export async function tuneMatmul(
   gpu: Gpu,
   shapes: TunedShape[],
-  options: { cacheFile?: string | null; log?: (line: string) => void } = {},
+  options: { cacheFile?: string | null; log?: (line: string) => void; pinned?: Record<string, MatmulVariant> } = {},
 ): Promise<TuneResult[]> {
   const cacheFile = options.cacheFile === undefined ? defaultTuningCache() : options.cacheFile;
   const cache = cacheFile ? readCache(cacheFile) : {};
@@ -169,10 +187,16 @@ export async function tuneMatmul(
       const key = shapeKey(gpu, s, ok, s.epilogue);
       if (seen.has(key)) continue;
       seen.add(key);
+      const pin = options.pinned?.[key] ?? options.pinned?.[pinKey(key)];
+      if (pin) {
+        setChosenVariant(gpu, key, pin);
+        results.push({ shape: s, key, chosen: pin, measured: [], fromCache: false, pinned: true });
+        continue;
+      }
       const hit = mine[key];
       if (hit) {
         setChosenVariant(gpu, key, hit);
-        results.push({ shape: s, key, chosen: hit, measured: [], fromCache: true });
+        results.push({ shape: s, key, chosen: hit, measured: [], fromCache: true, pinned: false });
         continue;
       }
       // On a CPU adapter several trials are measured as 4 (see trialsKey).
@@ -191,11 +215,11 @@ export async function tuneMatmul(
       mine[key] = best;
       setChosenVariant(gpu, key, best);
       options.log?.(`tuned matmul ${key}: ${variantKey(best)} ${measured[0].ms.toFixed(3)} ms`);
-      results.push({ shape: s, key, chosen: best, measured: measured.map(({ variant, ms }) => ({ variant, ms })), fromCache: false });
+      results.push({ shape: s, key, chosen: best, measured: measured.map(({ variant, ms }) => ({ variant, ms })), fromCache: false, pinned: false });
     }
   } finally {
     gpu.profile = profile;
   }
-  if (cacheFile && results.some((r) => !r.fromCache)) writeCache(cacheFile, cache);
+  if (cacheFile && results.some((r) => !r.fromCache && !r.pinned)) writeCache(cacheFile, cache);
   return results;
 }

@@ -119,6 +119,17 @@ export interface KernelRow {
   firstCallsMs?: number;
 }
 
+/** How the shards of a merge chose their matmul kernels. */
+export interface KernelAgreement {
+  /** Every shard ran one kernel per shape, the same in all: the merged numbers are bit for
+   * bit those of one run on the same backend with `--kernels` this results.json. */
+  identical: boolean;
+  /** Shapes (pinKey) with more than one kernel: each kernel with the directories that ran it. */
+  differences: Array<{ shape: string; kernels: Record<string, string[]> }>;
+  /** Directories whose results.json records no kernel choices (older runs). */
+  unrecorded: string[];
+}
+
 export interface Sharding {
   /** The study's configuration fingerprint, without the shard: the same in all its shards. */
   fingerprint: string;
@@ -126,6 +137,8 @@ export interface Sharding {
   shard?: { index: number; count: number };
   /** The run directories a merge read, in the order given. */
   mergedFrom?: Array<{ dir: string; shard: { index: number; count: number } | null; trials: number; wallSeconds: number; adapter: string }>;
+  /** A merge: whether the shards ran the same matmul kernels (see KernelAgreement). */
+  matmulKernels?: KernelAgreement;
 }
 
 /** results.json */
@@ -142,8 +155,11 @@ export interface ResultsFile {
   /** A shard's run (--shard K/N) or a merge of shards (--merge); absent otherwise. */
   sharding?: Sharding;
   environment: EnvironmentInfo;
-  /** profiled: some trial trained with per-kernel profiling on (its time includes the cost). */
-  mode: { batched: boolean; trialsAtOnce: number; peakGpuBytes: number; profiled?: boolean };
+  /** profiled: some trial trained with per-kernel profiling on (its time includes the cost).
+   * matmulKernels: the matmul kernel each training product ran with (the tuner's shape key
+   * -> kernel name); `--kernels results.json` pins them in another run. In a merge, present
+   * when every shard ran the same (sharding.matmulKernels). */
+  mode: { batched: boolean; trialsAtOnce: number; peakGpuBytes: number; profiled?: boolean; matmulKernels?: Record<string, string> };
   /** Wall seconds of the whole study (this run; a resumed run adds its earlier part). */
   wallSeconds: number;
   /** dataset -> optimizer -> reg -> the reference study's lists; in a sweep one level more:

@@ -18,6 +18,8 @@ export interface MachineFacts {
   environment: EnvironmentInfo;
   peakGpuBytes: number;
   kernels: ResultsFile['kernels'];
+  /** The matmul kernel of each training shape (absent: not known, a merge of shards that differ). */
+  matmulKernels?: Record<string, string>;
 }
 
 export function machineFacts(gpu: Gpu): MachineFacts {
@@ -68,7 +70,7 @@ export function assemble(c: StudyConfig, machine: MachineFacts, plan: TrialPlan[
     ...(c.shard ? { sharding: { fingerprint: fingerprint(c), shard: c.shard } } : {}),
     environment: machine.environment,
     // Profiling slows training (see kernels.overhead): say whether any trial's time has it.
-    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: machine.peakGpuBytes, profiled: trials.some((t) => t.profiled === true) },
+    mode: { batched: trialsAtOnce > 1, trialsAtOnce, peakGpuBytes: machine.peakGpuBytes, profiled: trials.some((t) => t.profiled === true), ...(machine.matmulKernels ? { matmulKernels: machine.matmulKernels } : {}) },
     wallSeconds,
     results,
     statistics,

@@ -7,6 +7,7 @@ import { INITIALIZERS, type InitName } from '../../nn/init.ts';
 import { getOptimizer } from '../../optim/registry.ts';
 import { HyperparameterError, resolveHyper } from '../../optim/spec.ts';
 import { DATASETS, type DatasetName } from '../data/datasets.ts';
+import { KernelChoiceError, readKernelChoices, type KernelChoices } from './kernel-choices.ts';
 import { REG_MODES, type RegMode } from '../results/types.ts';
 
 export class ConfigError extends Error {
@@ -45,6 +46,9 @@ export interface StudyConfig {
   /** This run trains only the K-th of N parts of the planned trials (--shard K/N); absent
    * for a whole study. Not part of the study's fingerprint: every shard shares it. */
   shard?: ShardSpec;
+  /** Matmul kernels pinned by --kernels FILE (shape -> candidate), installed instead of
+   * measured; absent: the tuner picks. Not part of the fingerprint either. */
+  kernels?: KernelChoices;
 }
 
 /** The K-th (1-based index) of N shards of a study. */
@@ -243,6 +247,15 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
       throw new ConfigError(base.shard ? `this run is shard ${base.shard.index}/${base.shard.count}; --resume continues it as such (leave out --shard)` : 'this run is a whole study, not a shard; --resume continues it as such (leave out --shard)');
     }
     c.shard = shard;
+  }
+  if (f('kernels') !== undefined) {
+    if (base) throw new ConfigError('--resume continues with the matmul kernels the run started with; leave out --kernels');
+    try {
+      c.kernels = readKernelChoices(f('kernels')!);
+    } catch (e) {
+      if (e instanceof KernelChoiceError) throw new ConfigError(e.message);
+      throw e;
+    }
   }
   for (const h of (flags.hyper as string[] | undefined) ?? []) {
     const m = /^([\w-]+)\.(\w+)=(.+)$/.exec(h);

@@ -1,12 +1,14 @@
 // The run journal: one JSON line per finished trial, appended and flushed to disk before
 // the next trial starts, so a killed run loses nothing finished. Its first line records the
-// configuration fingerprint; --resume refuses a journal of a different study.
+// configuration fingerprint; --resume refuses a journal of a different study. A 'kernels'
+// line records the matmul kernels a session tuned, so a resumed run trains with the same.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, type StudyConfig } from './config.ts';
 import { toJson } from '../results/files.ts';
 import type { TrialRecord } from '../results/types.ts';
+import type { KernelChoices } from './kernel-choices.ts';
 
 export const JOURNAL = 'journal.jsonl';
 
@@ -40,6 +42,8 @@ export class Journal {
   readonly trials = new Map<string, TrialRecord>();
   /** Wall seconds of earlier sessions (each appends one 'session' line when it ends). */
   earlierSeconds = 0;
+  /** The matmul kernel of every shape the run's sessions trained (tuning key -> name). */
+  readonly kernels: KernelChoices = {};
 
   private constructor(readonly path: string) {}
 
@@ -85,6 +89,7 @@ export class Journal {
         const r = obj.record as TrialRecord;
         j.trials.set(r.id, r);
       } else if (obj.type === 'session') j.earlierSeconds += Number(obj.seconds) || 0;
+      else if (obj.type === 'kernels') Object.assign(j.kernels, obj.kernels);
     });
     if (!header) throw new ConfigError(`${j.path} has no header line; the journal is damaged`);
     const h = header as Header;
@@ -99,6 +104,14 @@ export class Journal {
       appendLine(this.path, { type: 'trial', record: r });
       this.trials.set(r.id, r);
     }
+  }
+
+  /** Records the kernels of shapes not recorded yet. */
+  recordKernels(choices: KernelChoices): void {
+    const fresh = Object.entries(choices).filter(([k, v]) => this.kernels[k] !== v);
+    if (fresh.length === 0) return;
+    appendLine(this.path, { type: 'kernels', kernels: Object.fromEntries(fresh) });
+    Object.assign(this.kernels, Object.fromEntries(fresh));
   }
 
   endSession(seconds: number): void {

@@ -2,13 +2,15 @@
 // single run writes. No GPU: the trials come from each shard's journal (every finished
 // trial, as trained), the machine facts from its results.json. Everything is checked
 // before anything is written: one study (the same configuration fingerprint), and every
-// planned trial exactly once.
+// planned trial exactly once. It also compares the matmul kernels the shards ran: the
+// same ones make the merged numbers one run's bit for bit; others are a warning, not an error.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KernelRow, ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble } from './assemble.ts';
 import { ConfigError, type StudyConfig } from './config.ts';
 import { fingerprint, Journal, JOURNAL } from './journal.ts';
+import { compareChoices } from './kernel-choices.ts';
 import { planTrials } from './plan.ts';
 import { formatShard, partition } from './shard.ts';
 
@@ -124,15 +126,18 @@ export function mergeRuns(dirs: string[]): ResultsFile {
   // Machine time of the whole study: a single run's wall time, whether the shards ran at
   // the same time or one after another.
   const wallSeconds = runs.reduce((a, r) => a + r.results.wallSeconds, 0);
+  const agreement = compareChoices(runs.map((r) => ({ dir: r.dir, choices: r.results.mode.matmulKernels })));
   const machine = {
     environment: runs[0].results.environment,
     peakGpuBytes: Math.max(...runs.map((r) => r.results.mode.peakGpuBytes)),
     kernels: mergeKernels(runs),
+    matmulKernels: agreement.identical ? Object.assign({}, ...runs.map((r) => r.results.mode.matmulKernels)) : undefined,
   };
   const results = assemble(study, machine, plan, trials, wallSeconds, 0);
   results.sharding = {
     fingerprint: runs[0].fingerprint,
     mergedFrom: runs.map((r) => ({ dir: r.dir, shard: r.config.shard ?? null, trials: r.trials.size, wallSeconds: r.results.wallSeconds, adapter: r.results.environment.adapter })),
+    matmulKernels: agreement,
   };
   return results;
 }

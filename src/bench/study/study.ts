@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Gpu } from '../../kernels/gpu.ts';
 import { describeOverhead, formatProfile } from '../../kernels/profiler.ts';
+import type { TunedShape } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
 import { loadDataset } from '../data/datasets.ts';
 import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
@@ -13,10 +14,11 @@ import { consoleSummary } from '../report/index.ts';
 import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble, machineFacts, writeOutputs } from './assemble.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
-import { trainCount, type StudyConfig } from './config.ts';
+import { ConfigError, trainCount, type StudyConfig } from './config.ts';
+import { choicesOf, kernelsFile, pinnedVariants, resumePins, unpinnedShape, type KernelsFile } from './kernel-choices.ts';
 import { checkBufferLimits, deviceBudgetInput, EVAL_BATCH, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
-import type { TrialPlan } from './plan.ts';
+import { planTrials, type TrialPlan } from './plan.ts';
 import { measureProfileOverhead } from './profile-cost.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { runPlan } from './shard.ts';
@@ -117,6 +119,20 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
   }
 }
 
+/** The products a step of each group size trains with (evaluation keeps the defaults). */
+function trainingShapes(c: StudyConfig, sizes: number[]): TunedShape[] {
+  return [...new Set(sizes)].flatMap((T) => mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
+}
+
+/** --tune-only: the kernel of every shape the whole study (all shards) trains, one per
+ * shape, measured at the study's largest group (or read from the tuning cache). */
+export async function tuneStudy(gpu: Gpu, c: StudyConfig): Promise<KernelsFile> {
+  const { shard: _, ...study } = c;
+  const plan = planTrials(study);
+  const largest = Math.max(...study.datasets.flatMap((d) => groupSizes(gpu, study, plan.filter((p) => p.dataset === d).length)));
+  return kernelsFile(gpu, await tuneMatmul(gpu, trainingShapes(study, [largest])));
+}
+
 function line(r: TrialRecord): string {
   const acc = r.diverged ? `diverged in epoch ${(r.divergedEpoch ?? 0) + 1}` : `test acc ${r.testAccuracy.toFixed(4)} loss ${r.testLoss.toFixed(4)}`;
   return `trial ${r.id}: ${acc}, ${r.seconds.toFixed(1)} s${r.groupSize > 1 ? ` (amortized over ${r.groupSize} trials)` : ''}`;
@@ -132,9 +148,14 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   checkBufferLimits(deviceBudgetInput(gpu).limits, c, Math.max(...c.datasets.map((d) => plan.filter((p) => p.dataset === d).length)));
   const resumed = opts.resume ? Journal.open(outDir, c) : null;
   const todo = plan.filter((p) => !resumed?.trials.has(p.id));
+  const groups = new Map(c.datasets.map((d) => [d, groupSizes(gpu, c, todo.filter((p) => p.dataset === d).length)] as const));
+  const missing = c.kernels ? unpinnedShape(gpu, trainingShapes(c, [...groups.values()].flat()), c.kernels) : null;
+  if (missing) throw new ConfigError(`the --kernels file pins no matmul kernel for shape ${missing}, which this study trains; write a file for this study with --tune-only (or leave out --kernels)`);
   for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
   mkdirSync(outDir, { recursive: true });
   const journal = resumed ?? Journal.create(outDir, c);
+  // Pinned kernels, or on resume those the run's earlier sessions trained with.
+  const pinned = pinnedVariants(c.kernels ?? resumePins(journal.kernels));
   if (opts.resume) log(`resuming ${outDir}: ${plan.length - todo.length} of ${plan.length} trials already finished`);
 
   const distinctOpts = [...new Map(plan.map((p) => [p.optimizer, p.opt])).entries()];
@@ -155,15 +176,16 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
       say(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
       const data = uploadDataset(gpu, ds);
       try {
-        const sizes = groupSizes(gpu, c, mine.length);
+        const sizes = groups.get(dataset)!;
         say(`${dataset}: ${mine.length} trials in ${sizes.length} group${sizes.length > 1 ? 's' : ''} of ${[...new Set(sizes)].join(' or ')}`);
         maxGroup = Math.max(maxGroup, ...sizes);
         // Training products only: they run every step; evaluation keeps the defaults.
         const t0 = performance.now();
-        const shapes = [...new Set(sizes)].flatMap((T) => mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
-        const tuned = await tuneMatmul(gpu, shapes);
-        const fresh = tuned.filter((t) => !t.fromCache).length;
+        const tuned = await tuneMatmul(gpu, trainingShapes(c, sizes), { pinned });
+        journal.recordKernels(choicesOf(tuned));
+        const fresh = tuned.filter((t) => !t.fromCache && !t.pinned).length;
         if (fresh) say(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);
+        if (c.kernels) say(`matmul: ${tuned.length} shapes with the kernels given by --kernels, none measured`);
         if (gpu.profile && !gpu.profile.overhead) {
           gpu.profile.overhead = (await measureProfileOverhead(gpu, data, groupConfig(c), setups(mine.slice(0, sizes[0])))).overhead;
           say(describeOverhead(gpu.profile.overhead));
@@ -192,7 +214,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   }
   const sessionSeconds = (performance.now() - started) / 1000;
   journal.endSession(sessionSeconds);
-  const results = assemble(c, machineFacts(gpu), plan, journal.trials, sessionSeconds + journal.earlierSeconds, maxGroup);
+  const results = assemble(c, { ...machineFacts(gpu), matmulKernels: journal.kernels }, plan, journal.trials, sessionSeconds + journal.earlierSeconds, maxGroup);
   const files = await writeOutputs(outDir, results);
   if (gpu.profile) log(formatProfile(gpu.profile));
   return { results, interrupted, files };
