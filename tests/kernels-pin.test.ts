@@ -16,9 +16,10 @@ const env = { XDG_CACHE_HOME: join(tmp, 'cache') };
 // MNIST, sgd, 2 modes, 2 seeds, 1 epoch of 300 images, groups of 2: 4 trials.
 const TINY = ['--datasets', 'mnist', '--optimizers', 'sgd', '--regs', 'default,dropout', '--seed-count', '2', '--epochs', '1', '--train-samples', '300', '--validation', '100', '--sizes', '784,32,10', '--trials-at-once', '2'];
 // Its training products, batch 128 (form, gathered input, M x N x K, read by fours, epilogue):
-// layer 1 forward and weight gradient read the images (g), 32 outputs allow fours; the
-// 10-wide layer 2 does not; its input gradient masks and scales (dropout is in the study).
-const SHAPES = ['NNg:128x32x784:a4:br', 'TNg:784x32x128:a4:g', 'NN:128x10x32:u:b', 'TN:32x10x128:u:g', 'NT:128x32x10:u:ms'];
+// layer 1 forward (bias, ReLU, dropout: the study has the dropout mode) and weight gradient
+// read the images (g), 32 outputs allow fours; the 10-wide layer 2 does not; its input
+// gradient masks and scales.
+const SHAPES = ['NNg:128x32x784:a4:brd', 'TNg:784x32x128:a4:g', 'NN:128x10x32:u:b', 'TN:32x10x128:u:g', 'NT:128x32x10:u:ms'];
 
 /** A shape key without its trial range (T1, Tn, T64-127), as a pin is keyed. */
 const shapeOf = (key: string) => key.split(':').filter((p) => !/^T(n|\d)/.test(p)).join(':');
@@ -142,7 +143,7 @@ describe('--kernels and --tune-only', () => {
   describe('bad input: one line, exit code 2, nothing written', () => {
     const cases: Array<[string, () => string[], RegExp]> = [
       ['a file that is not JSON', () => ['--kernels', file('torn.json', '{"NN')], /^bench: --kernels .*torn\.json: cannot read it as JSON/],
-      ['an unknown kernel', () => ['--kernels', file('unknown.json', Object.fromEntries(SHAPES.map((s) => [s, 'warp_9x9'])))], /^bench: --kernels .*unknown\.json: "warp_9x9" \(for NNg:128x32x784:a4:br\) is not a matmul kernel of this version/],
+      ['an unknown kernel', () => ['--kernels', file('unknown.json', Object.fromEntries(SHAPES.map((s) => [s, 'warp_9x9'])))], /^bench: --kernels .*unknown\.json: "warp_9x9" \(for NNg:128x32x784:a4:brd\) is not a matmul kernel of this version/],
       // Checked once the GPU is open, still before anything is written.
       ['a shape the file leaves out', () => ['--kernels', file('four.json', Object.fromEntries(SHAPES.slice(0, 4).map((s) => [s, SCALAR])))], /^bench: the --kernels file pins no matmul kernel for shape NT:128x32x10:u:ms, which this study trains; write a file for this study with --tune-only/],
       ['--kernels with --tune-only', () => ['--tune-only', '--kernels', file('k.json', {})], /^bench: --tune-only measures the kernels of a study; it takes the study's options and --out FILE, not --kernels$/],

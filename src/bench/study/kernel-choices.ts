@@ -28,7 +28,7 @@ export interface KernelsFile {
 }
 
 /** form[g]:MxNxK[:trials]:a4|u:epilogue, as kernels/matmul.ts shapeKey writes it. */
-const KEY = /^(NN|TN|NT)g?:\d+x\d+x\d+(:T(n|\d+(-\d+)?))?:(a4|u):([brmsg]+|-)$/;
+const KEY = /^(NN|TN|NT)g?:\d+x\d+x\d+(:T(n|\d+(-\d+)?))?:(a4|u):([a-z]+|-)$/;
 
 /** The choices of a run's tuning. */
 export function choicesOf(tuned: TuneResult[]): KernelChoices {
