@@ -3,14 +3,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { variantKey } from '../src/kernels/matmul.ts';
-import { candidateSet } from '../src/kernels/matmul-tuner.ts';
+import { chosenVariant, variantKey, type TunedShape } from '../src/kernels/matmul.ts';
+import { candidateSet, pinKey, tuneMatmul } from '../src/kernels/matmul-tuner.ts';
 import type { ResultsFile } from '../src/bench/results/types.ts';
 import { agreementWarning, compareChoices, KernelChoiceError, readKernelChoices, resumePins, type KernelsFile } from '../src/bench/study/kernel-choices.ts';
 import { ownErrors, runBench } from './helpers/cli.ts';
+import { useGpu } from './helpers/gpu.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
 const tmp = useTempDirs('kernels')();
+const gpu = useGpu();
 const env = { XDG_CACHE_HOME: join(tmp, 'cache') };
 
 // MNIST, sgd, 2 modes, 2 seeds, 1 epoch of 300 images, groups of 2: 4 trials.
@@ -36,6 +38,31 @@ function file(name: string, content: unknown): string {
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 }
+
+describe('the tuner with pinned kernels', () => {
+  const NONE = { bias: false, relu: false, mask: false, maskScale: false };
+  // Odd sizes; two trial counts, so two tuning keys (T1 and more) of one shape.
+  const one: TunedShape = { form: 'NN', M: 9, N: 11, K: 7, trials: 1, epilogue: { ...NONE, bias: true } };
+  const three: TunedShape = { ...one, trials: 3 };
+
+  it('installs a pin by shape at every trial count, or by tuning key, measuring nothing and writing no cache', async () => {
+    const cacheFile = join(tmp, 'tuner-cache', 'tuning.json');
+    const [probe] = await tuneMatmul(gpu(), [one], { cacheFile: null });
+    const [a, b] = candidateSet('gpu', false).slice(0, 2);
+    const byShape = await tuneMatmul(gpu(), [one, three], { cacheFile, pinned: { [pinKey(probe.key)]: a } });
+    expect(byShape.map((r) => [r.pinned, r.fromCache, r.measured, r.chosen])).toEqual([[true, false, [], a], [true, false, [], a]]);
+    expect(byShape[0].key).not.toBe(byShape[1].key);
+    const buf = gpu().buffer(4, 'unused');
+    const installed = (s: TunedShape) => chosenVariant(gpu(), { ...s, a: { buf, trialStride: 63 }, b: { buf, trialStride: 77 }, c: { buf, trialStride: 99 }, bias: { buf, trialStride: 11 } });
+    expect([installed(one), installed(three)]).toEqual([a, a]);
+    // A tuning key is exact: it wins over the shape's pin for its trial count only.
+    const exact = await tuneMatmul(gpu(), [one, three], { cacheFile, pinned: { [pinKey(probe.key)]: a, [byShape[1].key]: b } });
+    expect(exact.map((r) => r.chosen)).toEqual([a, b]);
+    expect([installed(one), installed(three)]).toEqual([a, b]);
+    gpu().release(buf);
+    expect(existsSync(cacheFile)).toBe(false);
+  });
+});
 
 describe('kernel choice files', () => {
   const pins = Object.fromEntries(SHAPES.map((s) => [s, SCALAR]));
