@@ -56,3 +56,44 @@ describe('statistics against hand-computed values', () => {
     expect(lists.train_cce_list_dict).toEqual({ '1': [1, 0.5, 0.25], '2': [2, 0.5, 0.35] });
   });
 });
+
+describe('statistics at their edges', () => {
+  it('no finite value: n 0 and NaN; fewer than two: no interval', () => {
+    expect(summarize([NaN, Infinity])).toEqual({ n: 0, mean: NaN, std: NaN, min: NaN, max: NaN });
+    expect(summarize([0.5])).toEqual({ n: 1, mean: 0.5, std: 0, min: 0.5, max: 0.5 });
+    expect(ci95(summarize([0.5]))).toEqual([NaN, NaN]);
+    // n = 2: t_0.975,1 = 12.706205; s = sqrt(2) * 0.01
+    const [lo, hi] = ci95(summarize([0.9, 0.92]));
+    const half = 12.706204736174696 * ((Math.SQRT2 * 0.01) / Math.SQRT2);
+    expect(lo).toBeCloseTo(0.91 - half, 9);
+    expect(hi).toBeCloseTo(0.91 + half, 9);
+  });
+
+  it('stability averages only the epochs that have a variance', () => {
+    const s = stability([[1, NaN], [3, NaN]]);
+    expect(s.perEpochVariance[0]).toBe(1);
+    expect(Number.isNaN(s.perEpochVariance[1])).toBe(true);
+    expect(s.mean).toBe(1);
+    expect(Number.isNaN(stability([[NaN]]).mean)).toBe(true);
+  });
+
+  it('a cell: diverged trials out of robustness, profiled updates only, the sweep setting when there is one', () => {
+    const a = trial(1, 0.9, 10, [1, 0.5], [0.8, 0.9]);
+    const b = { ...trial(2, 0.5, 14, [2, 0.5], [0.7, 0.8]), diverged: true, divergedEpoch: 1 }; // accuracy kept, yet diverged
+    const c = { ...trial(3, 0.94, 12, [1, 0.75], [null as unknown as number, 0.95]), updateMsPerStep: null };
+    const st = cellStats('mnist', 'adam', 'default', [a, b, c], 0.85);
+    expect(st.robustness.n).toBe(2);
+    expect(st.robustness.mean).toBeCloseTo(0.92, 12);
+    expect(st.speed.updateMsPerStep).toBe(0.5); // c was not profiled
+    expect(cellStats('mnist', 'adam', 'default', [c], 0.85).speed.updateMsPerStep).toBeNull();
+    expect(st.timeToTarget.epochs['3']).toBe(2); // epoch 1 has no validation
+    expect('setting' in st).toBe(false);
+    const swept = cellStats('mnist', 'adam', 'default', [a], 0.85, { label: 'lr=0.01', values: { lr: 0.01 } });
+    expect([swept.setting, swept.swept]).toEqual(['lr=0.01', { lr: 0.01 }]);
+    const lists = cellLists([a, c]);
+    expect(lists.test_cce_list).toEqual([0.3, 0.3]);
+    expect(lists.train_acc_list_dict).toEqual({ '1': [0.5, 0.5], '3': [0.5, 0.5] });
+    expect(lists.val_acc_list_dict).toEqual({ '1': [0.8, 0.9], '3': [NaN, 0.95] });
+  });
+});
+
