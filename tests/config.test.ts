@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseShard, PRESETS, resolveConfig, trainCount, validate, type StudyConfig } from '../src/bench/study/config.ts';
-import { planTrials } from '../src/bench/study/plan.ts';
+import { planTrials, sweepAxes } from '../src/bench/study/plan.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
 const tmp = useTempDirs('config');
@@ -312,6 +312,11 @@ describe('planTrials', () => {
     ]);
     expect(plan.map((p) => [p.dataset, p.optimizer, p.reg, p.seed])[5]).toEqual(['fashion-mnist', 'sgd', 'dropout', 1]);
     expect(planTrials(base({})).length).toBe(240);
+  });
+
+  it('sweep axes are named by what they sweep', () => {
+    const c = resolveConfig({ optimizers: 'adam', hyper: ['adam.lr=0.1,0.2'], lambda: '0.1,0.2', dropout: '0.1,0.2' });
+    expect(sweepAxes(c).map((a) => [a.name, a.key, a.values])).toEqual([['adam.lr', 'lr', [0.1, 0.2]], ['lambda', 'lambda', [0.1, 0.2]], ['dropout', 'dropout', [0.1, 0.2]]]);
   });
 
   it('every trial carries all its optimizer hyperparameters, defaults filled in, and the reset switch of its optimizer', () => {
