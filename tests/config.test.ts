@@ -177,6 +177,8 @@ describe('resolveConfig, every message and edge', () => {
     const q = resolveConfig({ preset: 'quick' });
     expect([q.seeds, q.epochs, q.trainSamples, q.validation, q.datasets]).toEqual([[36549, 13790], 2, 10_000, 5_000, ['mnist']]);
     expect(resolveConfig({ 'data-dir': '/data/idx' }).dataDir).toBe('/data/idx');
+    for (const name of Object.keys(PRESETS)) expect(resolveConfig({ preset: name }).preset).toBe(name);
+    expect(resolveConfig({ 'reset-state-every-step': ' ' }).resetStateEveryStep).toEqual([]); // blank is none
   });
 
   it('list flags: trimmed entries, an empty entry refused with the flag named', () => {
@@ -204,6 +206,7 @@ describe('resolveConfig, every message and edge', () => {
     ];
     for (const [flags, message] of cases) expect(refusal(flags), JSON.stringify(flags)).toBe(message);
     expect(resolveConfig({ lambda: '0.1, 0.2' }).l2).toEqual([0.1, 0.2]); // a sweep axis, entries trimmed
+    expect(refusal({ lambda: '0.1, ' })).toBe("--lambda has an empty entry in '0.1, '; give one number or a comma list of numbers (e.g. 1e-4,3e-4,1e-3)");
     expect(refusal({ lambda: '0.1,' })).toBe("--lambda has an empty entry in '0.1,'; give one number or a comma list of numbers (e.g. 1e-4,3e-4,1e-3)");
     expect(refusal({ hyper: ['adam.lr=0.1,x'] })).toBe('--hyper adam.lr must be a number, got "x"');
   });
