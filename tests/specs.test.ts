@@ -213,6 +213,16 @@ describe('spec validation', () => {
     }
   });
 
+  it('every name the generated kernel uses itself, and the WGSL keywords it could clash with, is refused', () => {
+    const reserved = ['p', 'g', 'i', 'j', 'h', 'dims', 'params', 'grads', 'hyper', 'trial_of', 'reset', 'l2', 'pbase', 'sbase', 'main', 'active',
+      'let', 'var', 'fn', 'if', 'for', 'return', 'const', 'loop', 'true', 'false', 'select', 'sign', 'sqrt', 'pow', 'abs', 'max', 'min', 'exp', 'log'];
+    for (const name of reserved) expect(() => checkSpec({ ...base, slots: [{ name }] }), name).toThrow(`slot '${name}' is not a usable WGSL name`);
+    for (const name of ['acc!', 'acc x', '_acc']) expect(() => checkSpec({ ...base, slots: [{ name }] }), name).toThrow('is not a usable WGSL name');
+    expect(() => checkSpec({ ...base, name: 'ok name' })).toThrow('the name must be lower-case');
+    expect(() => checkSpec({ ...base, name: 'ok!' })).toThrow('the name must be lower-case');
+    expect(new HyperparameterError('x').name).toBe('HyperparameterError');
+  });
+
   it('the registry refuses a second spec of the same name and knows every name it lists', () => {
     registerOptimizer({ ...base, name: 'registered-once' });
     expect(getOptimizer('registered-once').name).toBe('registered-once');
@@ -237,7 +247,8 @@ describe('generated kernel source', () => {
     expect(src).toContain('@group(0) @binding(5) var<storage, read_write> slot_ms: array<vec4<f32>>;\n@group(0) @binding(6) var<storage, read_write> slot_mom: array<vec4<f32>>;');
     expect(src).not.toContain('slot_mg');
     ['lr', 'rho', 'eps', 'momentum', 'centered', 'keras'].forEach((h, k) => expect(src).toContain(`  let ${h} = hyper[h + ${3 + k}u];`));
-    expect(src).toContain('    var ms4 = select(slot_ms[sbase + i], vec4<f32>(0.0), reset);\n    var mom4 = select(slot_mom[sbase + i], vec4<f32>(0.0), reset);');
+    // Slots loaded, then the first component's block right after them.
+    expect(src).toContain('    var ms4 = select(slot_ms[sbase + i], vec4<f32>(0.0), reset);\n    var mom4 = select(slot_mom[sbase + i], vec4<f32>(0.0), reset);\n    {\n      var p = p4.x;');
     for (const c of ['x', 'y', 'z', 'w']) {
       expect(src).toContain(`    {\n      var p = p4.${c};\n      let g = g4.${c} + l2_here * p;\n      var ms = ms4.${c};\n      var mom = mom4.${c};\n      var mg = 0.0;\n      ms = rho * ms + (1.0 - rho) * g * g;`);
       expect(src).toContain(`      p4.${c} = p;\n      ms4.${c} = ms;\n      mom4.${c} = mom;\n    }`);
@@ -246,6 +257,12 @@ describe('generated kernel source', () => {
     expect(src).toContain('      if (centered != 0.0) {\n        mg = rho * mg + (1.0 - rho) * g;');
     expect(src).toContain('    slot_ms[sbase + i] = ms4;\n    slot_mom[sbase + i] = mom4;');
     expect(src).not.toMatch(/^\s*\/\/\{\{[A-Z_]+\}\}$/m); // every marker line filled
+  });
+
+  it('the rule is dedented and its blank lines dropped', () => {
+    const spec: OptimizerSpec = { ...getOptimizer('sgd'), name: 'dedent-check', slots: [], wgsl: '\n      let step = lr * g;\n   \n      p = p - step;\n    ' };
+    const src = optimizerSource(spec, []);
+    expect(src).toContain('      var p = p4.x;\n      let g = g4.x + l2_here * p;\n      let step = lr * g;\n      p = p - step;\n      p4.x = p;');
   });
 
   it('a stateless rule: no bindings, loads or stores, marked as none', () => {
