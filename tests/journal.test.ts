@@ -89,12 +89,25 @@ describe('journal', () => {
     expect(thrown(() => Journal.config(dir)).message).toBe(`${path} does not start with a run header; it is not a journal of this tool`);
     writeFileSync(path, 'not json\n');
     expect(thrown(() => Journal.config(dir))).toBeInstanceOf(ConfigError);
+    // A first line with a configuration is still no header unless it says so.
+    writeFileSync(path, `${JSON.stringify({ type: 'trial', config: c })}\n`);
+    expect(thrown(() => Journal.config(dir)).message).toBe(`${path} does not start with a run header; it is not a journal of this tool`);
+  });
+
+  it('blank lines are skipped; a torn line is forgiven as the last one, with or without its newline', () => {
+    const dir = tmp();
+    const c = quick();
+    Journal.create(dir, c).append([record('mnist/sgd/L2/1')]);
+    const path = join(dir, JOURNAL);
+    const [header, trial] = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, [header, '', '   ', trial, '{"type":"tri', ''].join('\n'));
+    expect([...Journal.open(dir, c).trials.keys()]).toEqual(['mnist/sgd/L2/1']);
   });
 
   it('refuses a missing journal and one of another configuration', () => {
     const dir = tmp();
     expect(thrown(() => Journal.config(dir)).message).toBe(`${dir} holds no run to resume (no ${JOURNAL})`);
-    expect(thrown(() => Journal.open(dir, quick()))).toBeInstanceOf(ConfigError);
+    expect(thrown(() => Journal.open(dir, quick())).message).toBe(`${dir} holds no run to resume (no ${JOURNAL})`);
     Journal.create(dir, quick());
     const e = thrown(() => Journal.open(dir, { ...quick(), epochs: 5 }));
     expect(e).toBeInstanceOf(ConfigError);
