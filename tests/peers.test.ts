@@ -129,7 +129,9 @@ describe.skipIf(found.python === null)(`the real peer${why}`, () => {
   // accuracy on MNIST on the CPU; chance is 0.1 and its spread over 1000 test images about
   // 0.01, so 0.35 is far above chance and far below what these steps reach.
   const BAR = 0.35;
-  it.each(['batched', 'loop'])('trains MNIST for one epoch (%s) and reports what it reached', async (mode) => {
+  // CUDA graphs where torch has CUDA.
+  const modes = found.python !== null && found.info.cuda ? ['batched', 'graphs', 'loop'] : ['batched', 'loop'];
+  it.each(modes)('trains MNIST for one epoch (%s) and reports what it reached', async (mode) => {
     const dir = (await loadDataset('mnist')).source;
     const args = ['--task', 'study', '--mode', mode, '--data', `mnist=${dir}`, '--optimizers', 'sgd,adam', '--regs', 'default,L2,dropout', '--seeds', '7', '--epochs', '1', '--train-samples', '1024', '--validation', '256', '--test-samples', '1000'];
     const r = await runPeer(found.python!, args);
