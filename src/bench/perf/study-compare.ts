@@ -67,6 +67,11 @@ export async function compareStudy(gpu: Gpu, peer: TorchPeer | null, o: StudyOpt
     };
   };
   const runs: Array<Omit<StudyRun, 'engineSpeedup'>> = [];
+  const add = (r: Omit<StudyRun, 'engineSpeedup'>) => {
+    runs.push(r);
+    const acc = Object.entries(r.meanTestAccuracy).map(([d, a]) => `${d} ${a.toFixed(4)}`).join(', ');
+    log(`${r.framework}: ${r.measuredTrials} trials x ${r.measuredEpochs} epochs in ${r.seconds.toFixed(1)} s of training and evaluation (wall ${r.wallSeconds.toFixed(1)} s); mean test accuracy ${acc}`);
+  };
 
   const c = config(o.seeds, o.epochs);
   const out = mkdtempSync(join(tmpdir(), 'optbench-perf-study-'));
@@ -76,7 +81,7 @@ export async function compareStudy(gpu: Gpu, peer: TorchPeer | null, o: StudyOpt
     const { results } = await runStudy(c, { outDir: out, resume: false, gpu, stop: () => false, log });
     const wall = (performance.now() - t0) / 1000;
     const seconds = results.trials.reduce((s, t) => s + t.seconds, 0);
-    runs.push({ framework: 'webgpu-optbench', measuredTrials: results.trials.length, measuredEpochs: c.epochs, seconds, ...scale(results.trials.length, c.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(results.trials.map((t) => ({ dataset: t.dataset, acc: t.testAccuracy }))) });
+    add({ framework: 'webgpu-optbench', measuredTrials: results.trials.length, measuredEpochs: c.epochs, seconds, ...scale(results.trials.length, c.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(results.trials.map((t) => ({ dataset: t.dataset, acc: t.testAccuracy }))) });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -92,7 +97,7 @@ export async function compareStudy(gpu: Gpu, peer: TorchPeer | null, o: StudyOpt
       if (res.length !== pc.datasets.length) continue; // the failure is logged
       const trials = res.reduce((s, r) => s + r.trials, 0);
       const seconds = res.reduce((s, r) => s + r.seconds, 0);
-      runs.push({ framework: `torch-${mode} (${peer.device})`, measuredTrials: trials, measuredEpochs: pc.epochs, seconds, ...scale(trials, pc.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(res.flatMap((r) => r.testAccuracy.map((acc) => ({ dataset: r.dataset, acc })))) });
+      add({ framework: `torch-${mode} (${peer.device})`, measuredTrials: trials, measuredEpochs: pc.epochs, seconds, ...scale(trials, pc.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(res.flatMap((r) => r.testAccuracy.map((acc) => ({ dataset: r.dataset, acc })))) });
     }
   }
   const engine = runs[0].studySeconds;
