@@ -19,7 +19,9 @@ Three ways to run the study (--mode):
   graphs   the same, each training step captured once in a CUDA graph and replayed (CUDA only);
   loop     the usual way: one model at a time, nn.Sequential + torch.optim (custom is a small
            torch.optim.Optimizer subclass).
---task steps measures steady-state training steps/s of one model (the loop's code, T = 1).
+--task steps measures steady-state training steps/s of one model (the loop's code, T = 1);
+--task throughput times a few steps of stacked trials and one validation pass, as bench:perf
+times the engine; --task info says which torch and device this Python has.
 
 Output: one line per measurement on stdout, RESULT_TAG + JSON; progress on stderr. Seconds
 cover training and evaluation; loading the data onto the device, warm-up and graph capture
