@@ -178,12 +178,23 @@ describe('matmul against the float64 reference, every implementation the tuner c
     }
   }
 
-  // T = 1 as the default and L2 modes train, T = 2 with dropout (its forward epilogue).
-  for (const [T, dropout] of [[1, false], [2, true]] as const) {
-    studyCases(T, dropout).forEach(({ label, c }, i) => {
-      it(`the study's ${label} ${c.M}x${c.N}x${c.K}, T=${T}${dropout ? ', dropout' : ''}`, () => check(c, EVERY, 500 + i));
+  for (const T of [1, 2]) {
+    studyCases(T, false).forEach(({ label, c }, i) => {
+      it(`the study's ${label} ${c.M}x${c.N}x${c.K}, T=${T}`, () => check(c, EVERY, 500 + i));
     });
   }
+
+  // The dropout step is epilogue code shared by every implementation (matmul_common.wgsl),
+  // so one implementation of each kind checks it (a full pass over every candidate would
+  // compile two more pipelines each, most of this file's time on a cold shader cache).
+  it('fuses inverted dropout into the forward epilogue (one implementation of each kind)', async () => {
+    const oneOfEach = [...new Map(EVERY.map((v) => [v.kind, v])).values()];
+    const drop = { bias: true, relu: true, dropout: true } as const;
+    await check({ form: 'NN', M: 20, N: 36, K: 28, T: 2, ...drop }, oneOfEach, 21);
+    await check({ form: 'NN', M: 13, N: 10, K: 9, T: 2, ...drop }, oneOfEach, 22);
+    await check({ form: 'NN', M: 20, N: 36, K: 132, T: 2, ...drop, gather: { samples: 50, byteOffset: 4 } }, oneOfEach, 23);
+    await check(studyCases(2, true)[0].c, oneOfEach, 24); // the study's first layer, gathered
+  });
 
   it('reads A from uint8 images through an index list, bit for bit as from their float copy (NN, TN)', async () => {
     // Odd widths put rows at unaligned byte addresses; an odd byte offset too.
