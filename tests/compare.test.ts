@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompareError, compareDirs, comparisonMarkdown, compareRuns, findings, loadRun, ranking, writeComparison } from '../src/bench/compare/index.ts';
+import { escapeHtml } from '../src/bench/report/html.ts';
 import { PRESETS, resolveConfig } from '../src/bench/study/config.ts';
 import { REFERENCE_ACCURACY, REFERENCE_PROVENANCE, referenceAccuracy } from '../src/bench/results/reference-study.ts';
 import type { CellStats, RegMode, ResultsFile } from '../src/bench/results/types.ts';
@@ -231,6 +232,31 @@ describe('--compare', () => {
     expect(() => loadRun(writeRun('array', '[1, 2]'))).toThrow(/not a results file of this tool/);
     const noStats = { ...replica(), statistics: 'none' };
     expect(() => loadRun(writeRun('no-stats', JSON.stringify(noStats)))).toThrow(/"statistics" is missing/);
+    // Every other shape it refuses, each with the file named.
+    const file = (name: string) => join(tmp, name, 'results.json');
+    const refused = (name: string, body: unknown) => {
+      const dir = writeRun(name, JSON.stringify(body));
+      let message = '';
+      try {
+        loadRun(dir);
+      } catch (e) {
+        expect(e).toBeInstanceOf(CompareError);
+        message = (e as Error).message;
+      }
+      return message;
+    };
+    const r = replica();
+    expect(refused('no-config', { ...r, config: 'x' })).toBe(`${file('no-config')}: "config" with its "preset" is missing`);
+    expect(refused('no-preset', { ...r, config: { ...r.config, preset: 3 } })).toBe(`${file('no-preset')}: "config" with its "preset" is missing`);
+    expect(refused('config-list', { ...r, config: [r.config] })).toBe(`${file('config-list')}: "config" with its "preset" is missing`);
+    expect(refused('a-sweep', { ...r, sweep: { axes: [] } })).toMatch(/holds a sweep \(several settings per optimizer and mode\); --compare takes runs without one/);
+    const s0 = r.statistics[0];
+    for (const [name, entry] of [['stat-list', [s0]], ['stat-null', null], ['stat-no-reg', { ...s0, reg: 1 }], ['stat-no-opt', { ...s0, optimizer: null }], ['stat-no-ds', { ...s0, dataset: 0 }]] as const) {
+      expect(refused(name, { ...r, statistics: [s0, entry] }), name).toBe(`${file(name)}: statistics[1] lacks dataset, optimizer or reg`);
+    }
+    expect(refused('stat-no-rob', { ...r, statistics: [{ ...s0, robustness: [] }] })).toBe(`${file('stat-no-rob')}: statistics[0] (${s0.dataset} ${s0.optimizer} ${s0.reg}) lacks "robustness"`);
+    const dirFile = writeRun('a-file-not-dir', '{}');
+    expect(() => loadRun(join(dirFile, 'results.json'))).toThrow(`${join(dirFile, 'results.json')} is not a directory (give a run directory holding results.json)`);
   });
 
   it('reads NaN written as null (a cell whose every trial diverged)', () => {
@@ -264,6 +290,15 @@ describe('--compare', () => {
     expect(html).toContain('<td>+0.5710</td>');
     const md = readFileSync(files.markdown, 'utf8');
     expect(md).toContain('seed\\<replica>&"');
+    // The page holds the title, one item per run, the reference note and every finding.
+    const report = compareDirs(STUDY_DIR, dir);
+    const esc = escapeHtml; // tested with the report (report.test.ts)
+    expect(html).toContain(`<h1>${esc(report.title)}</h1>`);
+    expect(html).toContain(`<ul>${report.runLines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
+    expect(html).toContain(`<p class="note">${esc(report.referenceLine)}</p>`);
+    expect(html).toContain('<h2>Which conclusions hold with correct optimizers</h2>');
+    expect(report.findings.lines.length).toBeGreaterThan(2);
+    expect(html).toContain(`<ul class="findings">${report.findings.lines.map((l) => `<li>${esc(l)}</li>`).join('\n')}</ul>`);
   });
 });
 
