@@ -210,6 +210,24 @@ describe('--compare', () => {
     expect(text).not.toContain('protocol');
   });
 
+  it('compare.md: title, one line per run (role, directory, trials, date), the reference note, the table, the findings', () => {
+    const report = compareDirs(STUDY_DIR, REPLICA_DIR);
+    expect(report.title).toBe('Reference study: seed-replica vs seed-study');
+    expect(report.runLines).toEqual([
+      `seed-replica (replays the notebook): ${REPLICA_DIR}; resets the state of sgd, adam, rmsprop before every step (the notebook's behaviour); tf.keras formulation (keras=1) for adam, rmsprop; 0 of 240 trials, created 2025-01-01T00:00:00.000Z.`,
+      `seed-study (corrected study): ${STUDY_DIR}; keeps every optimizer's state across steps (correct optimizers); 0 of 250 trials, created 2025-01-01T00:00:00.000Z.`,
+    ]);
+    const md = comparisonMarkdown(report);
+    const lines = md.split('\n');
+    expect(lines.slice(0, 5)).toEqual(['# Reference study: seed-replica vs seed-study', '', `- ${report.runLines[0].replace(/[<>_*]/g, '\\$&')}`, `- ${report.runLines[1].replace(/[<>_*]/g, '\\$&')}`, '']);
+    expect(lines[6]).toBe('');
+    expect(md).toContain('\n## Which conclusions hold with correct optimizers\n\n- ');
+    expect(lines.filter((l) => l.startsWith('- ')).length).toBe(2 + report.findings.lines.length);
+    // Written into a directory it creates.
+    const files = writeComparison(join(tmp, 'nested', 'deeper'), report);
+    expect(readFileSync(files.markdown, 'utf8')).toBe(md);
+  });
+
   it('says so when neither run is a replica, and keeps the given order', () => {
     const other = writeRun('study-2', study());
     const c = compareRuns(loadRun(other), loadRun(STUDY_DIR));
