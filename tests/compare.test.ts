@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompareError, compareDirs, comparisonMarkdown, compareRuns, findings, loadRun, ranking, writeComparison } from '../src/bench/compare/index.ts';
+import { completeGroups } from '../src/bench/compare/summary.ts';
 import { escapeHtml } from '../src/bench/report/html.ts';
 import { PRESETS, resolveConfig } from '../src/bench/study/config.ts';
 import { REFERENCE_ACCURACY, REFERENCE_PROVENANCE, referenceAccuracy } from '../src/bench/results/reference-study.ts';
@@ -317,6 +318,34 @@ describe('--compare', () => {
     expect(html).toContain('<h2>Which conclusions hold with correct optimizers</h2>');
     expect(report.findings.lines.length).toBeGreaterThan(2);
     expect(html).toContain(`<ul class="findings">${report.findings.lines.map((l) => `<li>${esc(l)}</li>`).join('\n')}</ul>`);
+  });
+});
+
+describe('rankings per data set x reg group, by hand', () => {
+  const ref = (ds: string, o: string, reg: string) => (REFERENCE_ACCURACY as Record<string, Record<string, Record<string, number>>>)[ds][o][reg];
+  const except = (changes: Record<string, number>) => (ds: string, o: string, reg: string) => changes[`${ds} ${o} ${reg}`] ?? ref(ds, o, reg);
+
+  it('the reference against itself: custom first and rmsprop last everywhere (mnist L2 ties rmsprop with sgd at 0.956)', () => {
+    expect(ranking(ref)).toEqual({ groups: 6, customFirst: 6, rmspropLast: 6, sameOrder: 6 });
+    expect([...completeGroups(ref)].sort()).toEqual(['fashion-mnist L2', 'fashion-mnist default', 'fashion-mnist dropout', 'mnist L2', 'mnist default', 'mnist dropout']);
+  });
+
+  it('ties share a place; a pair the reference separates must keep its order, a pair it ties may not', () => {
+    // custom tied with adam (0.963): still first, but the pair the reference separates is now tied.
+    expect(ranking(except({ 'mnist custom default': 0.963 }))).toEqual({ groups: 6, customFirst: 6, rmspropLast: 6, sameOrder: 5 });
+    // rmsprop best in one group: neither custom first nor rmsprop last there.
+    expect(ranking(except({ 'fashion-mnist rmsprop default': 0.99 }))).toEqual({ groups: 6, customFirst: 5, rmspropLast: 5, sameOrder: 5 });
+    // sgd below rmsprop in mnist L2, where the reference ties them: the order still agrees.
+    expect(ranking(except({ 'mnist sgd L2': 0.95, 'mnist rmsprop L2': 0.955 }))).toEqual({ groups: 6, customFirst: 6, rmspropLast: 5, sameOrder: 6 });
+  });
+
+  it('a group lacking a mean is left out; `only` restricts the groups', () => {
+    const gap = except({ 'mnist adam L2': NaN });
+    expect(ranking(gap).groups).toBe(5);
+    expect(completeGroups(gap).has('mnist L2')).toBe(false);
+    expect(completeGroups(gap).size).toBe(5);
+    expect(ranking(ref, new Set(['mnist L2', 'fashion-mnist dropout']))).toEqual({ groups: 2, customFirst: 2, rmspropLast: 2, sameOrder: 2 });
+    expect(ranking(() => NaN)).toEqual({ groups: 0, customFirst: 0, rmspropLast: 0, sameOrder: 0 });
   });
 });
 
