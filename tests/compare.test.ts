@@ -321,6 +321,33 @@ describe('--compare', () => {
   });
 });
 
+describe('the summary\'s other verdicts', () => {
+  /** A run whose every reference cell is the reference + `shift`, CI +- `half`. */
+  const shifted = (preset: 'seed-replica' | 'seed-study', shift: number, half: number, over: Record<string, unknown> = {}): ResultsFile => {
+    const stats = DATASETS.flatMap((ds) => OPTS.flatMap((o) => REGS.map((reg) => cellStats(ds, o, reg, REFERENCE_ACCURACY[ds][o][reg] + shift, half))));
+    const r = resultsFile(preset, stats);
+    r.config = { ...r.config, ...over };
+    return r;
+  };
+  const summary = (rep: ResultsFile, cor: ResultsFile, name: string) =>
+    findings(compareRuns(loadRun(writeRun(`${name}-rep`, rep)), loadRun(writeRun(`${name}-cor`, cor)))).lines.join('\n');
+
+  it('the corrected study closer to the reference; conclusions that hold with correct optimizers', () => {
+    const text = summary(shifted('seed-replica', -0.05, 0.005), shifted('seed-study', 0.001, 0.005), 'closer');
+    expect(text).toContain('inside the 95% CI of seed-replica in 0 of 24 cells with a CI and of seed-study in 24 of 24 cells with a CI; mean |run − reference|: 0.0500 (seed-replica) and 0.0010 (seed-study).');
+    expect(text).toContain('So the corrected study (seed-study) is closer to the notebook\'s numbers than the replica (seed-replica).');
+    expect(text).toContain('"custom first" holds with correct optimizers: 6 of 6 cells with correct optimizers (seed-study) and 6 of 6 under the notebook\'s behaviour (seed-replica).');
+    expect(text).toContain('"rmsprop last" holds with correct optimizers: 6 of 6');
+    expect(text).not.toContain('The two runs differ in more than state and formulation');
+  });
+
+  it('two measures that disagree, and runs that differ in protocol', () => {
+    const text = summary(shifted('seed-replica', 0.004, 0.005), shifted('seed-study', 0.001, 0.0005, { epochs: 5, seeds: [1, 2, 3] }), 'disagree');
+    expect(text).toContain('The two measures do not agree on which run is closer to the notebook\'s numbers.');
+    expect(text).toContain('The two runs differ in more than state and formulation: seeds 10 vs 3, epochs 10 vs 5 (seed-replica vs seed-study).');
+  });
+});
+
 describe('rankings per data set x reg group, by hand', () => {
   const ref = (ds: string, o: string, reg: string) => (REFERENCE_ACCURACY as Record<string, Record<string, Record<string, number>>>)[ds][o][reg];
   const except = (changes: Record<string, number>) => (ds: string, o: string, reg: string) => changes[`${ds} ${o} ${reg}`] ?? ref(ds, o, reg);
