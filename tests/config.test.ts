@@ -15,6 +15,18 @@ function configFile(body: unknown): string {
   return path;
 }
 
+/** The ConfigError a resolution throws (fails when it does not throw one). */
+function refusal(flags: Record<string, string | string[] | boolean>, base?: StudyConfig): string {
+  try {
+    resolveConfig(flags, base);
+  } catch (e) {
+    expect(e, JSON.stringify(flags)).toBeInstanceOf(ConfigError);
+    expect((e as Error).name).toBe('ConfigError');
+    return (e as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(flags)}`);
+}
+
 describe('resolveConfig', () => {
   it('the default is the reference study: 2 data sets x 4 optimizers x 3 modes x 10 seeds, 10 epochs of 50,000 images', () => {
     const c = resolveConfig({});
@@ -134,16 +146,7 @@ describe('resolveConfig', () => {
       [{ 'trials-at-once': '-1' }, /--trials-at-once must be an integer >= 0/],
       [{ preset: 'huge' }, /unknown preset 'huge' \(known: seed-study, seed-replica, lr-sweep, quick\)/],
     ];
-    for (const [flags, message] of bad) {
-      let err: unknown = null;
-      try {
-        resolveConfig(flags);
-      } catch (e) {
-        err = e;
-      }
-      expect(err, JSON.stringify(flags)).toBeInstanceOf(ConfigError);
-      expect((err as Error).message, JSON.stringify(flags)).toMatch(message);
-    }
+    for (const [flags, message] of bad) expect(refusal(flags), JSON.stringify(flags)).toMatch(message);
     // The config file's fields are checked the same way.
     expect(() => resolveConfig({ config: configFile({ datasets: [] }) })).toThrow(/data sets: at least one is needed/);
     expect(() => resolveConfig({ config: configFile({ epochs: 2, dropuot: 0.1 }) })).toThrow(/unknown field 'dropuot'/);
@@ -151,18 +154,6 @@ describe('resolveConfig', () => {
     expect(() => validate({ ...structuredClone(PRESETS.quick), target: { mnist: 0 } })).toThrow(/must be in \(0, 1\], got 0/);
   });
 });
-
-/** The ConfigError a resolution throws (fails when it does not throw one). */
-function refusal(flags: Record<string, string | string[] | boolean>, base?: StudyConfig): string {
-  try {
-    resolveConfig(flags, base);
-  } catch (e) {
-    expect(e, JSON.stringify(flags)).toBeInstanceOf(ConfigError);
-    expect((e as Error).name).toBe('ConfigError');
-    return (e as Error).message;
-  }
-  throw new Error(`accepted ${JSON.stringify(flags)}`);
-}
 
 describe('resolveConfig, every message and edge', () => {
   it('the presets, written out', () => {
