@@ -323,8 +323,11 @@ describe('--compare', () => {
 
 describe('the summary\'s other verdicts', () => {
   /** A run whose every reference cell is the reference + `shift`, CI +- `half`. */
-  const shifted = (preset: 'seed-replica' | 'seed-study', shift: number, half: number, over: Record<string, unknown> = {}): ResultsFile => {
-    const stats = DATASETS.flatMap((ds) => OPTS.flatMap((o) => REGS.map((reg) => cellStats(ds, o, reg, REFERENCE_ACCURACY[ds][o][reg] + shift, half))));
+  const shifted = (preset: 'seed-replica' | 'seed-study', shift: number, half: number, over: Record<string, unknown> = {}, cells: Record<string, [number, number]> = {}): ResultsFile => {
+    const stats = DATASETS.flatMap((ds) => OPTS.flatMap((o) => REGS.map((reg) => {
+      const [mean, h] = cells[`${ds} ${o} ${reg}`] ?? cells[o] ?? [REFERENCE_ACCURACY[ds][o][reg] + shift, half];
+      return cellStats(ds, o, reg, mean, h);
+    })));
     const r = resultsFile(preset, stats);
     r.config = { ...r.config, ...over };
     return r;
@@ -339,6 +342,22 @@ describe('the summary\'s other verdicts', () => {
     expect(text).toContain('"custom first" holds with correct optimizers: 6 of 6 cells with correct optimizers (seed-study) and 6 of 6 under the notebook\'s behaviour (seed-replica).');
     expect(text).toContain('"rmsprop last" holds with correct optimizers: 6 of 6');
     expect(text).not.toContain('The two runs differ in more than state and formulation');
+  });
+
+  it('a conclusion that holds in most cells only partly comes from the notebook; CI edges count as inside', () => {
+    // custom below adam in two of six groups of the corrected run.
+    const low = { 'mnist custom default': [0.9, 0.005], 'mnist custom L2': [0.9, 0.005] } as Record<string, [number, number]>;
+    const text = summary(shifted('seed-replica', 0.002, 0.005), shifted('seed-study', 0.001, 0.005, {}, low), 'partly');
+    expect(text).toContain('"custom first" holds in 4 of 6 cells with correct optimizers (seed-study) and 6 of 6 under the notebook\'s behaviour (seed-replica): it is partly about how the notebook ran the optimizers.');
+    // custom 0.75 +- 0.25 and adam 0.5 +- 0.25 everywhere: each mean sits on the other's CI edge.
+    const edges = { custom: [0.75, 0.25], adam: [0.5, 0.25] } as Record<string, [number, number]>;
+    const c = compareRuns(loadRun(writeRun('edges-rep', shifted('seed-replica', 0.002, 0.005))), loadRun(writeRun('edges-cor', shifted('seed-study', 0, 0.005, {}, edges))));
+    expect(findings(c).runs[1].customVsAdam).toEqual({ groups: 6, min: 0.25, max: 0.25, mean: 0.25, withinCis: 6 });
+  });
+
+  it('a setting a config lacks, in the protocol note', () => {
+    const text = summary(shifted('seed-replica', 0.002, 0.005, { trainSamples: undefined }), shifted('seed-study', 0.001, 0.005, { trainSamples: 1000, dropout: 0.5 }), 'unset');
+    expect(text).toContain('The two runs differ in more than state and formulation: training samples unset vs 1000, dropout 0.3 vs 0.5 (seed-replica vs seed-study).');
   });
 
   it('two measures that disagree, and runs that differ in protocol', () => {
