@@ -355,6 +355,18 @@ describe('the summary\'s other verdicts', () => {
     expect(findings(c).runs[1].customVsAdam).toEqual({ groups: 6, min: 0.25, max: 0.25, mean: 0.25, withinCis: 6 });
   });
 
+  it('the reference is ranked over the groups the runs cover (all six where they cover none)', () => {
+    const nan = (r: ResultsFile) => JSON.stringify(r, (_k, v) => (Number.isNaN(v) ? null : v)); // as results.json holds it
+    const gap = { 'mnist adam dropout': [NaN, 0.005] } as Record<string, [number, number]>;
+    const c = compareRuns(loadRun(writeRun('cover-rep', nan(shifted('seed-replica', 0.002, 0.005, {}, gap)))), loadRun(writeRun('cover-cor', nan(shifted('seed-study', 0.001, 0.005, {}, gap)))));
+    expect(findings(c).reference.ranking.groups).toBe(5);
+    const none = { adam: [NaN, 0.005] } as Record<string, [number, number]>;
+    const c0 = compareRuns(loadRun(writeRun('none-rep', nan(shifted('seed-replica', 0, 0.005, {}, none)))), loadRun(writeRun('none-cor', nan(shifted('seed-study', 0, 0.005, {}, none)))));
+    expect(findings(c0).reference.ranking.groups).toBe(6);
+    expect(findings(c0).runs[1].ranking.groups).toBe(0);
+    expect(findings(c0).lines.join('\n')).toContain('"custom first": the corrected run has no complete data set x reg cell to rank.');
+  });
+
   it('a setting a config lacks, in the protocol note', () => {
     const text = summary(shifted('seed-replica', 0.002, 0.005, { trainSamples: undefined }), shifted('seed-study', 0.001, 0.005, { trainSamples: 1000, dropout: 0.5 }), 'unset');
     expect(text).toContain('The two runs differ in more than state and formulation: training samples unset vs 1000, dropout 0.3 vs 0.5 (seed-replica vs seed-study).');
