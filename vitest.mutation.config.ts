@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 
 const ALL = [
   'module-load.test.ts', 'config.test.ts', 'journal.test.ts', 'specs.test.ts', 'stats.test.ts',
-  'report.test.ts', 'compare.test.ts', 'sweep-plan.test.ts', 'sweep-report.test.ts',
+  'format.test.ts', 'report.test.ts', 'compare.test.ts', 'sweep-plan.test.ts', 'sweep-report.test.ts',
 ];
 
 export default defineConfig({

@@ -66,9 +66,10 @@ export function fmtBytes(x: number | null | undefined): string {
 export function fmtDuration(s: number | null | undefined): string {
   if (!isNum(s)) return DASH;
   if (s < 120) return `${fmtSig(s, 3)} s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.round(s % 60);
+  const t = Math.round(s); // whole seconds first: 3599.6 s is 1 h, not 59 min 60 s
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = t % 60;
   return h > 0 ? `${h} h ${m} min ${sec} s` : `${m} min ${sec} s`;
 }
 
