@@ -262,6 +262,38 @@ describe('report', () => {
     expect(md).toContain('\n\nThis run (tiny\\<&>"preset) keeps every optimizer\'s state across steps (correct optimizers).\n\n');
   });
 
+  it('tables.md: the stability, time-to-target and kernel tables whole (mnist; values by hand)', async () => {
+    const md = readFileSync((await writeReport(tempDir(), results)).tables, 'utf8');
+    const block = (title: string, n: number) => {
+      const ls = md.split('\n');
+      const at = ls.findIndex((l) => l === title);
+      expect(at, title).toBeGreaterThanOrEqual(0);
+      return ls.slice(at, at + n);
+    };
+    const head = '| epoch | sgd_default | sgd_L2 | my\\<opt_default | my\\<opt_L2 |';
+    // Population variance of 3 losses 0.02 apart: 2.67e-4; of 2 losses 0.04 apart (my<opt L2
+    // after its divergence): 4.00e-4; its mean over epochs (2.67 + 4 + 4) / 3 = 3.56e-4.
+    expect(block('### Stability: variance of the training loss across seeds — mnist', 10)).toEqual([
+      '### Stability: variance of the training loss across seeds — mnist', '', 'One row per epoch (counted from 1), then the mean over epochs; lower is more stable.', '',
+      head, '|:---|---:|---:|---:|---:|',
+      '| 1 | 2.67e-4 | 2.67e-4 | 2.67e-4 | 2.67e-4 |', '| 2 | 2.67e-4 | 2.67e-4 | 2.67e-4 | 4.00e-4 |', '| 3 | 2.67e-4 | 2.67e-4 | 2.67e-4 | 4.00e-4 |', '| mean | 2.67e-4 | 2.67e-4 | 2.67e-4 | 3.56e-4 |',
+    ]);
+    // Validation accuracy 0.80 + 0.05 e + 0.01 k: every seed reaches 0.85 in epoch 2.
+    expect(block('### Time to target, divergences and speed — mnist', 14)).toEqual([
+      '### Time to target, divergences and speed — mnist', '',
+      "Per seed: the first epoch (counted from 1) whose validation accuracy reached 0.85; — when never. Speed: training samples per second, and the optimizer update's GPU time per step where profiled.", '',
+      head.replace('epoch', 'seed'), '|:---|---:|---:|---:|---:|',
+      '| 11 | 2 | 2 | 2 | 2 |', '| 22 | 2 | 2 | 2 | diverged |', '| 33 | 2 | 2 | 2 | 2 |',
+      '| reached target | 3/3 | 3/3 | 3/3 | 2/3 |', '| diverged | 0 | 0 | 0 | 1 |', '| samples/s | 20000 | 20000 | 21000 | 21000 |', '| update ms/step | 0.125 | 0.125 | — | — |', '',
+    ]);
+    // 300 ms over 1200 calls: 250 us; shares 0.75 and 0.25 shown in percent.
+    expect(block('## Per-kernel GPU time', 8)).toEqual([
+      '## Per-kernel GPU time', '', 'Source: timestamp-query. Each pipeline\'s first call, where the driver compiles it, is counted apart ("first calls ms").', '',
+      '| kernel | calls | total ms | mean µs | share % | first calls ms |', '|:---|---:|---:|---:|---:|---:|',
+      '| matmul\\<4x8> | 1200 | 300.0 | 250 | 75.0 | — |', '| softmax_ce | 400 | 100.0 | 250 | 25.0 | — |',
+    ]);
+  });
+
   it('computes means from the trials where the statistics lack a cell', async () => {
     const partial: ResultsFile = { ...results, statistics: results.statistics.filter((s) => !(s.dataset === 'mnist' && s.optimizer === 'sgd' && s.reg === 'default')) };
     const md = readFileSync((await writeReport(tempDir(), partial)).tables, 'utf8');
@@ -271,6 +303,9 @@ describe('report', () => {
     const acc = mdTable(md, 'Final test accuracy — mnist');
     expect(cell(acc, 'mean', 'sgd_default')).toBe('0.9300');
     expect(cell(acc, '95% CI', 'sgd_default')).toBe('—');
+    // Speed from the trials too: 20000 samples/s each, 0.125 ms per update.
+    const tt = mdTable(md, 'Time to target, divergences and speed — mnist');
+    expect([cell(tt, 'samples/s', 'sgd_default'), cell(tt, 'update ms/step', 'sgd_default'), cell(tt, 'reached target', 'sgd_default')]).toEqual(['20000', '0.125', '—']);
     expect(cell(mdTable(md, 'Stability: variance of the training loss across seeds — mnist'), '1', 'sgd_default')).toBe('2.67e-4');
     expect(md).not.toContain('NaN');
   });
