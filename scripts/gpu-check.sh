@@ -15,6 +15,8 @@
 #            same run with --profile (its cost and per-kernel table)    -> study.log, results.json
 #   sweep    lr-sweep on the packed data set (2,400 trials)             -> sweep.log
 #   perf     npm run bench:perf (engine, PyTorch peers)                 -> perf.log, perf.json
+# bench:perf --study needs both data sets, which do not fit in one 64 MiB call with pack.sh;
+# run it where both are installed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-check}
@@ -60,7 +62,7 @@ for s in "${steps[@]}"; do
       rm -rf /tmp/gc-sweep
       step sweep 180 "$OUT/sweep.log" npm run bench -- --preset lr-sweep --datasets $DS --out /tmp/gc-sweep
       grep -A40 -i '^## .*sweep' /tmp/gc-sweep/tables.md >> "$OUT/sweep.log" 2>/dev/null ;;
-    perf) step perf 180 "$OUT/perf.log" npm run bench:perf -- --out "$OUT/perf.json" ;;
+    perf) step perf 240 "$OUT/perf.log" npm run bench:perf -- --out "$OUT/perf.json" ;;
   esac
 done
 grep -h -E 'wall|trials in|Profiling cost|TFLOP|GB/s|steps/s|passed|failed' "$OUT"/*.log 2>/dev/null | tail -40 >> "$SUMMARY"
