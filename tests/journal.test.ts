@@ -70,6 +70,19 @@ describe('journal', () => {
     expect(Journal.open(dir, c).earlierSeconds).toBe(14.5);
   });
 
+  it('records the tuned kernels once per change, and a resumed run reads them back', () => {
+    const dir = tmp();
+    const c = quick();
+    const j = Journal.create(dir, c);
+    j.recordKernels({ 'NN:128x784x128': 'vec4_16x16_wg16', 'TN:784x128x128': 'scalar_4x4_wg32' });
+    j.recordKernels({ 'NN:128x784x128': 'vec4_16x16_wg16' }); // nothing new: no line
+    j.recordKernels({ 'NN:128x784x128': 'vec4_8x8_wg16' }); // a change: one line with it alone
+    const lines = readFileSync(join(dir, JOURNAL), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; kernels?: Record<string, string> });
+    expect(lines.map((l) => l.type)).toEqual(['header', 'kernels', 'kernels']);
+    expect(lines[2].kernels).toEqual({ 'NN:128x784x128': 'vec4_8x8_wg16' });
+    expect(Journal.open(dir, c).kernels).toEqual({ 'NN:128x784x128': 'vec4_8x8_wg16', 'TN:784x128x128': 'scalar_4x4_wg32' });
+  });
+
   it('ignores a torn last line (a kill during its write) and refuses damage elsewhere', () => {
     const dir = tmp();
     const c = quick();
