@@ -69,6 +69,11 @@ describe('statistics at their edges', () => {
     expect(hi).toBeCloseTo(0.91 + half, 9);
   });
 
+  it('time to target counts the epoch that reaches the target exactly, the first one included', () => {
+    expect(epochsToTarget(trial(1, 0.9, 1, [1, 1], [0.85, 0.9]), 0.85)).toBe(1);
+    expect(epochsToTarget(trial(1, 0.9, 1, [1, 1], [0.84, 0.85]), 0.85)).toBe(2);
+  });
+
   it('stability averages only the epochs that have a variance', () => {
     const s = stability([[1, NaN], [3, NaN]]);
     expect(s.perEpochVariance[0]).toBe(1);
