@@ -367,6 +367,30 @@ describe('the summary\'s other verdicts', () => {
     expect(findings(c0).lines.join('\n')).toContain('"custom first": the corrected run has no complete data set x reg cell to rank.');
   });
 
+  it('which run is closer when one measure ties: the other decides; when both tie, they do not agree', () => {
+    const line = (rep: ResultsFile, cor: ResultsFile, name: string) => summary(rep, cor, name).split('\n').find((l) => l.startsWith('The reference mean lies inside'))!;
+    // Both inside everywhere (tie), the replica nearer on average.
+    expect(line(shifted('seed-replica', 0.001, 0.005), shifted('seed-study', 0.003, 0.005), 'tie-ci')).toMatch(
+      /So the replica \(seed-replica\) reproduces the notebook's numbers more closely than the corrected study \(seed-study\): where the two part, the reference's numbers follow how the notebook ran the optimizers\.$/,
+    );
+    // Both outside everywhere (tie at 0): the replica nearer, but it holds no reference inside its CIs.
+    expect(line(shifted('seed-replica', 0.01, 0.005), shifted('seed-study', 0.02, 0.005), 'tie-out')).toMatch(/more closely than the corrected study \(seed-study\)\.$/);
+    expect(line(shifted('seed-replica', 0.02, 0.005), shifted('seed-study', 0.01, 0.005), 'tie-out-2')).toMatch(/So the corrected study \(seed-study\) is closer to the notebook's numbers than the replica \(seed-replica\)\.$/);
+    // Same distance and same CI share: no verdict.
+    expect(line(shifted('seed-replica', 0.002, 0.005), shifted('seed-study', 0.002, 0.005), 'tie-both')).toMatch(/The two measures do not agree on which run is closer to the notebook's numbers\.$/);
+  });
+
+  it('custom vs adam: a lead that stays, and a cube weight that is not the default', () => {
+    const gap = { adam: [0.8, 0.005], custom: [0.85, 0.005] } as Record<string, [number, number]>;
+    const stays = summary(shifted('seed-replica', 0.002, 0.005), shifted('seed-study', 0, 0.005, {}, gap), 'stays');
+    expect(stays).toContain('custom − adam from +0.0500 to +0.0500 over 6 data set x reg cells (mean +0.0500), each mean inside the other\'s 95% CI in 0 of 6');
+    expect(stays).toContain(', yet the lead of custom over adam stays at +0.0500 (reference +0.0222).');
+    const weighted = summary(shifted('seed-replica', 0.002, 0.005), shifted('seed-study', 0.001, 0.005, { hyper: { ...PRESETS['seed-study'].hyper, custom: { lr: 1e-3, cube_weight: 0.5 } } }), 'weighted');
+    expect(weighted).toContain('custom vs adam in seed-study (correct optimizers), cube weight 0.500: custom − adam');
+    expect(weighted).not.toContain('numerically almost Adam');
+    expect(weighted).not.toContain('(the default)');
+  });
+
   it('a setting a config lacks, in the protocol note', () => {
     const text = summary(shifted('seed-replica', 0.002, 0.005, { trainSamples: undefined }), shifted('seed-study', 0.001, 0.005, { trainSamples: 1000, dropout: 0.5 }), 'unset');
     expect(text).toContain('The two runs differ in more than state and formulation: training samples unset vs 1000, dropout 0.3 vs 0.5 (seed-replica vs seed-study).');
