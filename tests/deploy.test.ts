@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import type { ResultsFile } from '../src/bench/results/types.ts';
 import { resolveConfig } from '../src/bench/study/config.ts';
 import { planTrials } from '../src/bench/study/plan.ts';
+import { keepShaderCache } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -24,7 +25,7 @@ interface Run {
 
 /** A command with exactly these environment variables added to PATH and HOME. */
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  const child = spawn(cmd, args, { cwd, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { cwd, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? tmp, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

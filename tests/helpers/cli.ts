@@ -1,5 +1,7 @@
 // Runs `npm run bench` (src/bench/cli.ts) as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -11,8 +13,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Tests give each run a fresh XDG_CACHE_HOME (its own matmul tuning cache), which would also
+ * move Mesa's shader cache ($XDG_CACHE_HOME/mesa_shader_cache) and make llvmpipe compile
+ * every pipeline again in every run: minutes of a cold suite. Pin Mesa's to the usual place. */
+export function keepShaderCache(env: Record<string, string>): Record<string, string> {
+  const base = process.env.MESA_SHADER_CACHE_DIR ?? process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return { MESA_SHADER_CACHE_DIR: base, ...env };
+}
+
 export function startBench(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
