@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
-import { TrainingGroup, type EpochResult, type TrialSetup } from '../src/bench/study/trainer.ts';
+import { TrainingGroup, type TrialSetup } from '../src/bench/study/trainer.ts';
 import { registerOptimizer } from '../src/optim/registry.ts';
+import { expectBatchedEqualsAlone } from './helpers/alone.ts';
 import { useGpu } from './helpers/gpu.ts';
 
 const gpu = useGpu();
@@ -19,22 +20,7 @@ describe('batched trials', () => {
     }
     // 300 training images in batches of 64 (a partial last batch), 100 validation, 2 epochs.
     const config = { sizes: [784, 32, 32, 10], batch: 64, trainCount: 300, validationCount: 100, evalBatch: 64 };
-    const run = async (group: TrainingGroup) => {
-      const epochs: EpochResult[][] = [];
-      for (let e = 0; e < 2; e++) epochs.push(await group.trainEpoch(e));
-      const test = await group.evaluate(data.test, 0, 500);
-      const params = await group.model.arena.read();
-      group.destroy();
-      return { epochs, test, params };
-    };
-    const batched = await run(new TrainingGroup(g, data, config, setups));
-    for (let t = 0; t < setups.length; t++) {
-      const alone = await run(new TrainingGroup(g, data, config, [setups[t]]));
-      for (let e = 0; e < 2; e++) expect(batched.epochs[e][t], `trial ${t} epoch ${e}`).toEqual(alone.epochs[e][0]);
-      expect(batched.test[t]).toEqual(alone.test[0]);
-      const a = new Uint32Array(batched.params[t].buffer), b = new Uint32Array(alone.params[0].buffer);
-      expect(a.every((v, i) => v === b[i]), `trial ${t} parameters`).toBe(true);
-    }
+    await expectBatchedEqualsAlone(g, data, config, setups, 2, 500, setups.map((_, t) => `trial ${t}`));
   });
 
   it('a diverging trial is frozen and recorded while the others go on', async () => {

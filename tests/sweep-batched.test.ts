@@ -5,7 +5,8 @@ import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { resolveConfig } from '../src/bench/study/config.ts';
 import { planTrials } from '../src/bench/study/plan.ts';
-import { TrainingGroup, type EpochResult, type TrialSetup } from '../src/bench/study/trainer.ts';
+import type { TrialSetup } from '../src/bench/study/trainer.ts';
+import { expectBatchedEqualsAlone } from './helpers/alone.ts';
 import { useGpu } from './helpers/gpu.ts';
 
 const gpu = useGpu();
@@ -20,21 +21,7 @@ describe('a sweep in one group', () => {
     const setups: TrialSetup[] = plan.map((p) => ({ seed: p.seed, optimizer: p.opt, dropout: p.dropout }));
     // 300 training images in batches of 64 (a partial last batch), 100 validation, 1 epoch.
     const config = { sizes: [784, 24, 10], batch: 64, trainCount: 300, validationCount: 100, evalBatch: 64 };
-    const run = async (group: TrainingGroup) => {
-      const epochs: EpochResult[] = await group.trainEpoch(0);
-      const test = await group.evaluate(data.test, 0, 200);
-      const params = await group.model.arena.read();
-      group.destroy();
-      return { epochs, test, params };
-    };
-    const batched = await run(new TrainingGroup(g, data, config, setups));
-    for (let t = 0; t < setups.length; t++) {
-      const alone = await run(new TrainingGroup(g, data, config, [setups[t]]));
-      expect(batched.epochs[t], plan[t].id).toEqual(alone.epochs[0]);
-      expect(batched.test[t], plan[t].id).toEqual(alone.test[0]);
-      const a = new Uint32Array(batched.params[t].buffer), b = new Uint32Array(alone.params[0].buffer);
-      expect(a.every((v, i) => v === b[i]), `${plan[t].id} parameters`).toBe(true);
-    }
+    const batched = await expectBatchedEqualsAlone(g, data, config, setups, 1, 200, plan.map((p) => p.id));
     // The settings matter: the same seed with another learning rate ends elsewhere.
     const bits = (t: number) => new Uint32Array(batched.params[t].buffer);
     const lr1 = plan.findIndex((p) => p.id === 'mnist/adam/L2/lr=0.001,lambda=0.01/7');
