@@ -81,11 +81,13 @@ describe('softmax cross-entropy', () => {
     const losses = [Math.LN2, Math.LN2, Math.log(sum2) + 2, Math.log(1 + e + e * e) - 2];
     // Rows 0 and 1 end at 1000.69 in float32 (ulp 6e-5) before z[y] is taken away.
     expect(Math.abs(s[0] - losses.reduce((a, b) => a + b))).toBeLessThanOrEqual(4e-4);
-    // Correct: row 0 only (row 1's tie goes to class 0; row 2's argmax is 0; label 7 is no class).
-    expect([s[1], s[2], s[3]]).toEqual([1, 4, 0]);
+    // Correct: rows 0 and 3 (row 1's tie goes to class 0; row 2's argmax is 0; row 3's
+    // label 7 counts as class 2, its argmax).
+    expect([s[1], s[2], s[3]]).toEqual([2, 4, 0]);
     const p2 = [1 / sum2, 1 / e / sum2, 1 / e ** 2 / sum2];
-    const ref = [[-0.5, 0.5, 0], [0.5, -0.5, 0], [p2[0], p2[1], p2[2] - 1]];
-    for (let r = 0; r < 3; r++) for (let c = 0; c < C; c++) expect(Math.abs(grad[r * C + c] - ref[r][c] / rows), `grad[${r}][${c}]`).toBeLessThanOrEqual(1e-7);
+    const p3 = [1 / (1 + e + e * e), e / (1 + e + e * e), (e * e) / (1 + e + e * e)];
+    const ref = [[-0.5, 0.5, 0], [0.5, -0.5, 0], [p2[0], p2[1], p2[2] - 1], [p3[0], p3[1], p3[2] - 1]];
+    for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) expect(Math.abs(grad[r * C + c] - ref[r][c] / rows), `grad[${r}][${c}]`).toBeLessThanOrEqual(1e-7);
   });
 
   it('counts non-finite logits', async () => {

@@ -74,9 +74,10 @@ export function softmaxCeRef(logits: Float32Array, labels: Uint32Array, rows: nu
     for (let c = 1; c < classes; c++) if (z[c] > m) { m = z[c]; arg = c; }
     let s = 0;
     for (let c = 0; c < classes; c++) s += Math.exp(z[c] - m);
-    loss += Math.log(s) + m - z[labels[r]];
-    if (arg === labels[r]) correct++;
-    for (let c = 0; c < classes; c++) grad[r * classes + c] = (Math.exp(z[c] - m) / s - (c === labels[r] ? 1 : 0)) / rows;
+    const y = Math.min(labels[r], classes - 1); // as the kernel: past the last class is the last class
+    loss += Math.log(s) + m - z[y];
+    if (arg === y) correct++;
+    for (let c = 0; c < classes; c++) grad[r * classes + c] = (Math.exp(z[c] - m) / s - (c === y ? 1 : 0)) / rows;
   }
   return { loss, correct, grad };
 }
