@@ -12,7 +12,7 @@ import { ConfigError, type StudyConfig } from './config.ts';
 import { fingerprint, Journal, JOURNAL } from './journal.ts';
 import { compareChoices } from './kernel-choices.ts';
 import { planTrials } from './plan.ts';
-import { formatShard, partition } from './shard.ts';
+import { formatShard, partition, wholeStudy } from './shard.ts';
 
 export class MergeError extends Error {
   override name = 'MergeError';
@@ -106,7 +106,7 @@ export function mergeRuns(dirs: string[]): ResultsFile {
       throw new MergeError(`${r.dir} belongs to another study than ${runs[0].dir} (configuration fingerprint ${r.fingerprint}, not ${runs[0].fingerprint}); merge only the shards of one study`);
     }
   }
-  const { shard: _, ...study } = runs[0].config;
+  const study = wholeStudy(runs[0].config);
   const plan = planTrials(study);
   const planned = new Set(plan.map((p) => p.id));
   const trials = new Map<string, TrialRecord>();

@@ -44,6 +44,12 @@ export function partition(c: StudyConfig, plan: readonly TrialPlan[], count: num
   return cuts.slice(1).map((end, k) => trials.slice(cuts[k], end));
 }
 
+/** The whole study a shard belongs to: its configuration without the shard. */
+export function wholeStudy(c: StudyConfig): StudyConfig {
+  const { shard: _, ...study } = c;
+  return study;
+}
+
 /** The trials this run trains: its shard of the plan, or the whole plan. */
 export function runPlan(c: StudyConfig): TrialPlan[] {
   const plan = planTrials(c);

@@ -21,7 +21,7 @@ import { fingerprint, Journal } from './journal.ts';
 import { planTrials, type TrialPlan } from './plan.ts';
 import { measureProfileOverhead } from './profile-cost.ts';
 import { createProgress, type Progress } from './progress.ts';
-import { runPlan } from './shard.ts';
+import { runPlan, wholeStudy } from './shard.ts';
 import { testHook } from './test-hooks.ts';
 import { StoppedError, TrainingGroup, type GroupConfig, type TrialSetup } from './trainer.ts';
 
@@ -127,7 +127,7 @@ function trainingShapes(c: StudyConfig, sizes: number[]): TunedShape[] {
 /** --tune-only: the kernel of every shape the whole study (all shards) trains, one per
  * shape, measured at the study's largest group (or read from the tuning cache). */
 export async function tuneStudy(gpu: Gpu, c: StudyConfig): Promise<KernelsFile> {
-  const { shard: _, ...study } = c;
+  const study = wholeStudy(c);
   const plan = planTrials(study);
   const largest = Math.max(...study.datasets.flatMap((d) => groupSizes(gpu, study, plan.filter((p) => p.dataset === d).length)));
   return kernelsFile(gpu, await tuneMatmul(gpu, trainingShapes(study, [largest])));
