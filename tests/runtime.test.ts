@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { sizeClass } from '../src/kernels/buffer-pool.ts';
 import { openDevice } from '../src/kernels/device.ts';
@@ -28,6 +30,32 @@ describe('device acquisition', () => {
     await expect(openDevice('metal')).rejects.toThrow(GpuUnavailableError);
     await expect(openDevice('metal')).rejects.toThrow(/apt-get install libegl1/);
   });
+});
+
+describe('device lifetime', () => {
+  // Dawn's event pump holds a raw pointer to its instance: were the instance collected with
+  // the OpenedDevice that named it, the next promise on the device would pump freed memory
+  // (a hang here, an abort in glibc on other machines). device.ts holds every instance.
+  it('a destroyed device whose OpenedDevice was collected still settles its promises', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const devices: GPUDevice[] = [];
+    for (let i = 0; i < 8; i++) {
+      const d = (await openDevice()).device;
+      d.destroy();
+      devices.push(d);
+    }
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const d of devices) {
+      d.pushErrorScope('validation');
+      d.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+      expect(await d.popErrorScope()).toBeNull(); // a destroyed device reports no errors
+      await d.queue.onSubmittedWorkDone();
+    }
+  }, 60_000);
 });
 
 describe('errors surface as exceptions', () => {

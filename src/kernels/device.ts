@@ -24,13 +24,8 @@ export interface AdapterReport {
 }
 
 export interface OpenedDevice {
-  /** The Dawn instance. It must stay referenced while the device lives: when it is garbage
-   * collected, Dawn's event pump keeps calling into it and the process crashes (seen here as
-   * "futex facility returned an unexpected error code" or SIGSEGV in ProcessEvents). */
+  /** The Dawn instance (also held for the life of the process: see LIVE_INSTANCES). */
   instance: GPU;
-  /** Instances of earlier attempts (a backend without an adapter), kept for the same reason
-   * until the device is destroyed. */
-  retained: GPU[];
   adapter: GPUAdapter;
   device: GPUDevice;
   report: AdapterReport;
@@ -70,6 +65,15 @@ const LINUX_SOFTWARE_HINT =
 
 let globalsInstalled = false;
 
+// Every Dawn instance this process creates, never released. The node bindings' event pump
+// (AsyncRunner) keeps a raw pointer to its instance, and a device, even a destroyed one,
+// keeps the pump: once the instance is garbage collected, the next promise on that device
+// (an error scope, a map, a lost device's cleanup) pumps freed memory. Seen here as a hang,
+// "futex facility returned an unexpected error code", SIGSEGV in ProcessEvents, and in CI as
+// glibc's "__pthread_tpp_change_priority: Assertion" abort (a mutex in freed memory).
+// A process opens a handful of devices, so holding their instances costs little.
+const LIVE_INSTANCES: GPU[] = [];
+
 function installGlobals(): void {
   if (globalsInstalled) return;
   // The GPUBufferUsage, GPUMapMode, ... enums the engine uses are Dawn's globals.
@@ -94,7 +98,6 @@ export function backendFromEnv(): BackendName {
 async function tryAdapter(
   backend: BackendName,
   featureLevel: 'core' | 'compatibility',
-  retained: GPU[],
   extraFlags: string[],
 ): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
   if (backend === 'opengles' || backend === 'opengl') {
@@ -109,7 +112,7 @@ async function tryAdapter(
   } catch (e) {
     return null;
   }
-  retained.push(instance);
+  LIVE_INSTANCES.push(instance);
   const adapter = await instance.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
   return adapter ? { instance, adapter } : null;
 }
@@ -141,9 +144,8 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
       : backend === 'opengles' || backend === 'opengl'
         ? [[backend, 'compatibility']]
         : [[backend, 'core']];
-  const retained: GPU[] = [];
   for (const [b, level] of attempts) {
-    const found = await quietNativeLog(() => tryAdapter(b, level, retained, options.exactTimestamps ? EXACT_TIMESTAMP_FLAGS : []));
+    const found = await quietNativeLog(() => tryAdapter(b, level, options.exactTimestamps ? EXACT_TIMESTAMP_FLAGS : []));
     if (!found) continue;
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
@@ -152,7 +154,7 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
     const device = await quietNativeLog(() => adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' }));
     const name = b === 'auto' ? nativeBackendName() : b;
     const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
-    return { instance, retained, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested };
+    return { instance, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested };
   }
   throw new GpuUnavailableError(
     `no WebGPU adapter found (backend '${backend}'). ${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,
