@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParamArena } from '../src/nn/params.ts';
-import { optimizerSource } from '../src/optim/codegen.ts';
+import { optimizerSource, recordLayout } from '../src/optim/codegen.ts';
+import { l2GradCoefficient } from '../src/nn/loss.ts';
 import { Optimizers, type TrialOptimizerConfig } from '../src/optim/fused.ts';
 import { getOptimizer, listOptimizers, registerOptimizer } from '../src/optim/registry.ts';
 import { activeSlots, HyperparameterError, perStepValues, resolveHyper } from '../src/optim/spec.ts';
@@ -176,6 +177,35 @@ describe('fused optimizer kernels against their TypeScript references', () => {
     const [p0, p1] = await arena.read();
     expect(Array.from(p1)).toEqual(Array.from(init[1]));
     expect(Array.from(p0)).not.toEqual(Array.from(init[0]));
+    opts.destroy();
+    arena.destroy();
+  });
+
+  it("each step's records hold { ...h, ...perStep(h, t), active, reset, l2 } per trial (shared settings, reset, L2, a frozen trial, a smaller batch)", async () => {
+    const g = gpu();
+    const arena = new ParamArena(g, [{ name: 'w', shape: [8], kind: 'weight' }], 6);
+    const configs: TrialOptimizerConfig[] = [
+      { optimizer: 'adam' },
+      { optimizer: 'adam', hyper: { lr: 3e-3 }, l2: 0.5 },
+      { optimizer: 'adam', resetEveryStep: true },
+      { optimizer: 'adam', l2: 0.25 },
+      { optimizer: 'adam', hyper: { beta2: 0.99 } },
+      { optimizer: 'adam', hyper: { lr: 3e-3 }, l2: 0.5 },
+    ];
+    const opts = new Optimizers(g, arena, configs);
+    const [group] = opts.groups;
+    const layout = recordLayout(getOptimizer('adam'));
+    const expected = (t: number, rows: number, frozen: number) =>
+      configs.flatMap((c, j) => {
+        const h = resolveHyper(getOptimizer('adam'), c.hyper);
+        const v: Record<string, number> = { ...h, ...perStepValues(getOptimizer('adam'), h, c.resetEveryStep ? 1 : t), active: j === frozen ? 0 : 1, reset: c.resetEveryStep ? 1 : 0, l2: l2GradCoefficient(c.l2 ?? 0, rows) };
+        return layout.map((name) => Math.fround(v[name]));
+      });
+    for (const [t, rows, frozen] of [[1, 128, -1], [2, 128, -1], [7, 80, -1], [8, 80, 3], [9, 128, 3]] as const) {
+      if (frozen >= 0) opts.freeze(frozen);
+      opts.prepare(t, rows);
+      expect(Array.from(await g.readF32(group.hyperBuf)).slice(0, layout.length * configs.length), `t=${t} rows=${rows}`).toEqual(expected(t, rows, frozen));
+    }
     opts.destroy();
     arena.destroy();
   });

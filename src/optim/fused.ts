@@ -30,9 +30,16 @@ class OptimizerGroup {
   readonly hyperBuf: GBuf;
   readonly listBuf: GBuf;
   readonly hyper: Record<string, number>[];
-  readonly active: boolean[];
+  /** Whether each trial still updates; set only through setActive() (it is in the record). */
+  private readonly active: boolean[];
   private readonly record: Float32Array;
   private readonly layout: string[];
+  /** The record of every trial less its per-step values, for one batch size (rebuilt when
+   * the rows or a trial's activity change): a step copies it and overlays perStep's values. */
+  private base: { rows: number; values: Float32Array } | null = null;
+  /** Trials with identical hyperparameters and reset flag share one perStep call a step
+   * (a study's group holds many trials of few settings). */
+  private readonly perStepGroups: Array<{ h: Record<string, number>; reset: boolean; trials: number[] }>;
 
   constructor(
     private readonly gpu: Gpu,
@@ -46,6 +53,15 @@ class OptimizerGroup {
     this.hyper = configs.map((c) => resolveHyper(spec, c.hyper));
     this.active = trials.map(() => true);
     this.layout = recordLayout(spec);
+    const byKey = new Map<string, { h: Record<string, number>; reset: boolean; trials: number[] }>();
+    this.hyper.forEach((h, j) => {
+      const reset = !!configs[j].resetEveryStep;
+      const key = `${reset}|${JSON.stringify(Object.entries(h).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+      let g = byKey.get(key);
+      if (!g) byKey.set(key, (g = { h, reset, trials: [] }));
+      g.trials.push(j);
+    });
+    this.perStepGroups = [...byKey.values()];
     this.record = new Float32Array(this.layout.length * trials.length);
     this.kernel = gpu.kernel({ name: `update_${spec.name}`, code: optimizerSource(spec, slots) });
     const span = arena.perTrial * trials.length;
@@ -61,15 +77,41 @@ class OptimizerGroup {
   /** Writes the per-trial records of step t (from 1) for a batch of `rows` rows. A write
    * submits what was recorded before it, so a training step writes first, then records. */
   prepare(t: number, rows: number): void {
+    // Per trial the record is { ...h, ...perStep(h, t), active, reset, l2 }: the parts that
+    // do not change with t come from the base, so a step costs one perStep call per distinct
+    // setting, not an object per trial (the host time of a step, at T = 120, on a GPU).
     const n = this.layout.length;
+    this.record.set(this.baseRecord(rows));
+    for (const g of this.perStepGroups) {
+      const d = perStepValues(this.spec, g.h, g.reset ? 1 : t);
+      this.layout.forEach((name, k) => {
+        if (!(name in d) || name === 'active' || name === 'reset' || name === 'l2') return;
+        for (const j of g.trials) this.record[j * n + k] = d[name];
+      });
+    }
+    this.gpu.write(this.hyperBuf, this.record);
+  }
+
+  private baseRecord(rows: number): Float32Array {
+    if (this.base?.rows === rows) return this.base.values;
+    const n = this.layout.length;
+    const values = new Float32Array(this.record.length);
     this.trials.forEach((_, j) => {
       const c = this.configs[j];
-      const h = this.hyper[j];
-      const d = perStepValues(this.spec, h, c.resetEveryStep ? 1 : t);
-      const values: Record<string, number> = { ...h, ...d, active: this.active[j] ? 1 : 0, reset: c.resetEveryStep ? 1 : 0, l2: l2GradCoefficient(c.l2 ?? 0, rows) };
-      this.layout.forEach((name, k) => (this.record[j * n + k] = values[name]));
+      const fixed: Record<string, number> = { ...this.hyper[j], active: this.active[j] ? 1 : 0, reset: c.resetEveryStep ? 1 : 0, l2: l2GradCoefficient(c.l2 ?? 0, rows) };
+      this.layout.forEach((name, k) => (values[j * n + k] = fixed[name]));
     });
-    this.gpu.write(this.hyperBuf, this.record);
+    this.base = { rows, values };
+    return values;
+  }
+
+  setActive(pos: number, on: boolean): void {
+    this.active[pos] = on;
+    this.base = null;
+  }
+
+  isActive(pos: number): boolean {
+    return this.active[pos];
   }
 
   /** Records the update with the records last prepared. */
@@ -143,12 +185,12 @@ export class Optimizers {
   /** Stops updating a trial (it diverged); its parameters stay as they are. */
   freeze(trial: number): void {
     const w = this.where[trial];
-    w.group.active[w.pos] = false;
+    w.group.setActive(w.pos, false);
   }
 
   isFrozen(trial: number): boolean {
     const w = this.where[trial];
-    return !w.group.active[w.pos];
+    return !w.group.isActive(w.pos);
   }
 
   /** Every state buffer, read back in a fixed order (group, then slot): for checkpoints. */
