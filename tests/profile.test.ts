@@ -96,6 +96,10 @@ describe('what profiling costs', () => {
       expect(o.dispatchesPerStep).toBe(counted);
       expect(o.plainMsPerStep).toBeGreaterThan(0);
       expect(o.kernelMsPerStep).toBeGreaterThan(0);
+      // Host time is part of the same round's wall time; queue.submit is part of host time.
+      expect(o.submitMsPerStep).toBeGreaterThan(0);
+      expect(o.submitMsPerStep).toBeLessThanOrEqual(o.hostMsPerStep);
+      expect(o.hostMsPerStep).toBeLessThanOrEqual(o.plainMsPerStep);
       expect(o.ratio).toBeCloseTo(o.profiledMsPerStep / o.plainMsPerStep, 9);
     } finally {
       releaseDataset(g, data);

@@ -58,6 +58,50 @@ describe('device lifetime', () => {
   }, 60_000);
 });
 
+describe('recorded work', () => {
+  it('replays the commands it recorded, after what came before, as often as asked', async () => {
+    const g = gpu();
+    const x = g.upload(Float32Array.from({ length: 64 }, (_, i) => i), 'x');
+    const y = g.upload(new Float32Array(64), 'y');
+    const work = g.record(() => axpy(g, 0.5, { buf: x }, { buf: y }, 64, 1)); // y += 0.5 x
+    g.write(x, Float32Array.from({ length: 64 }, (_, i) => 2 * i)); // after the recorded axpy
+    for (let r = 0; r < 3; r++) g.replay(work);
+    const out = await g.readF32(y, 0, 64);
+    expect(Array.from(out)).toEqual(Array.from({ length: 64 }, (_, i) => 0.5 * i + 3 * 0.5 * 2 * i));
+    g.forget(work);
+    g.release(x);
+    g.release(y);
+  });
+
+  it('refuses a buffer write or a flush inside record(): they would submit what it records', () => {
+    const g = gpu();
+    const b = g.buffer(64, 'b');
+    expect(() => g.record(() => g.write(b, new Float32Array(16)))).toThrow(/inside Gpu.record/);
+    expect(() => g.record(() => g.flush())).toThrow(/inside Gpu.record/);
+    expect(() => g.record(() => g.record(() => {}))).toThrow(/already recording/);
+    g.write(b, new Float32Array(16)); // recording ended with the error
+    g.release(b);
+  });
+
+  it('keeps the uniform buffers its dispatches bind while the uniform cache turns over', async () => {
+    const g = gpu();
+    const y = g.upload(new Float32Array(16), 'y');
+    const work = g.record(() => fill(g, { buf: y }, 16, 1, 7));
+    // 8,200 other uniform contents: the cache (8,192) is emptied once, its buffers go back
+    // to the pool, and trim() destroys every pooled buffer.
+    const scratch = g.buffer(16, 'scratch');
+    for (let i = 0; i < 8200; i++) fill(g, { buf: scratch }, 4, 1, i);
+    await g.sync();
+    g.pool.trim();
+    g.write(y, new Float32Array(16));
+    g.replay(work);
+    expect(Array.from(await g.readF32(y, 0, 16))).toEqual(new Array(16).fill(7));
+    g.forget(work);
+    g.release(y);
+    g.release(scratch);
+  });
+});
+
 describe('errors surface as exceptions', () => {
   it('a broken shader fails to compile with the WGSL message', async () => {
     const g = gpu();

@@ -35,6 +35,46 @@ describe('training', () => {
     fresh.destroy();
   });
 
+  it('a replayed step trains exactly as one recorded afresh: bit-identical parameters and statistics over two epochs with a partial last batch', async () => {
+    const g = gpu();
+    const data = uploadDataset(g, await loadDataset('mnist'));
+    const setups: TrialSetup[] = [
+      { seed: 3, optimizer: { optimizer: 'adam' }, dropout: 0.3 },
+      { seed: 4, optimizer: { optimizer: 'rmsprop', l2: 0.5 }, dropout: 0 },
+    ];
+    // 20 samples a batch over 150: seven full batches and a last one of 10 rows.
+    const config = { sizes: [784, 16, 10], batch: 20, trainCount: 150, validationCount: 30 };
+    const replayed = new TrainingGroup(g, data, config, setups);
+    const fresh = new TrainingGroup(g, data, config, setups);
+    // Drops the recorded steps after every step, so each step records anew.
+    const forget = (group: TrainingGroup) => {
+      const recorded = (group as unknown as { recorded: Map<number, { work: Parameters<typeof g.forget>[0]; tape: { release(): void } }> }).recorded;
+      expect(recorded.size).toBeGreaterThan(0); // the step was recorded
+      for (const { work, tape } of recorded.values()) {
+        g.forget(work);
+        tape.release();
+      }
+      recorded.clear();
+    };
+    const trainStep = fresh.trainStep.bind(fresh);
+    fresh.trainStep = (start: number) => {
+      trainStep(start);
+      forget(fresh);
+    };
+    for (const epoch of [0, 1]) {
+      const [a, b] = [await replayed.trainEpoch(epoch), await fresh.trainEpoch(epoch)];
+      expect(a).toEqual(b); // losses, accuracies, validation: the same numbers
+    }
+    expect(fresh.step).toBe(16);
+    const [pa, pb] = [await replayed.model.arena.read(), await fresh.model.arena.read()];
+    for (let t = 0; t < setups.length; t++) {
+      const x = new Uint32Array(pa[t].buffer), y = new Uint32Array(pb[t].buffer);
+      expect(x.every((v, i) => v === y[i]), `trial ${t} differs`).toBe(true);
+    }
+    replayed.destroy();
+    fresh.destroy();
+  });
+
   it('every optimizer at its default learning rate learns MNIST: 85% test accuracy after one epoch on 10,000 images', async () => {
     const g = gpu();
     const data = uploadDataset(g, await loadDataset('mnist'));
@@ -117,13 +157,20 @@ describe('the samples each part of training sees', () => {
     const n = 64;
     const seeds = [11, 12, 11];
     const group = new TrainingGroup(g, data, { sizes: [F, 5, C], batch: 8, trainCount: n, validationCount: 0 }, seeds.map((seed) => ({ seed, optimizer: { optimizer: 'sgd' }, dropout: 0 })));
-    // The order lives in the group's index buffer, which the gather kernels read each step.
-    const idx = (group as unknown as { idx: GBuf }).idx;
+    // Each step writes its samples, `batch` a trial, into the index buffer the gather
+    // kernels read: an epoch's steps together give every trial's order.
+    const idx = (group as unknown as { batchIdx: GBuf }).batchIdx;
+    const batch = 8;
     const orders: number[][][] = [];
     for (const epoch of [0, 1]) {
       group.beginEpoch(epoch);
-      const all = await g.readU32(idx);
-      orders.push(seeds.map((_, t) => Array.from(all.subarray(t * n, (t + 1) * n))));
+      const order: number[][] = seeds.map(() => []);
+      for (let start = 0; start < n; start += batch) {
+        group.trainStep(start);
+        const all = await g.readU32(idx);
+        seeds.forEach((_, t) => order[t].push(...all.subarray(t * batch, (t + 1) * batch)));
+      }
+      orders.push(order);
     }
     const inOrder = Array.from({ length: n }, (_, i) => i);
     for (const e of [0, 1]) {

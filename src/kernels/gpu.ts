@@ -49,6 +49,17 @@ type Command =
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; size: number }
   | { kind: 'write'; dst: GPUBuffer; offset: number; data: Uint8Array<ArrayBuffer> };
 
+/** Commands recorded once (Gpu.record) and submitted again as they are (Gpu.replay): the
+ * same kernels with the same bindings, so every buffer they bind must stay the caller's
+ * until forget(). What changes between replays travels in buffers written before. */
+export class RecordedWork {
+  constructor(
+    readonly commands: readonly Command[],
+    /** Uniform buffers the commands bind, kept out of the pool until forget(). */
+    readonly uniforms: readonly GBuf[],
+  ) {}
+}
+
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (numeric: usable before globals exist)
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
 const READBACK = 0x1 | 0x8; // MAP_READ | COPY_DST
@@ -79,6 +90,9 @@ export class Gpu {
   readonly quantizationOffRequested: boolean;
   /** Per-kernel timings; present while profiling is on. */
   profile: KernelProfile | null = null;
+  /** Host ms spent inside queue.submit so far (on a software adapter it includes running
+   * the kernels): what a step's host time is less its recording and encoding. */
+  submitMs = 0;
 
   private opened: OpenedDevice | null;
   private dummyBuf: GBuf | null = null;
@@ -86,6 +100,12 @@ export class Gpu {
   private bindGroups = new Map<string, GPUBindGroup>();
   private uniformBuffers = new Map<string, GBuf>();
   private commands: Command[] = [];
+  /** While record() runs: the uniform buffers its dispatches bind. */
+  private recording: Set<GBuf> | null = null;
+  /** Uniform buffers bound by recorded work, with how many RecordedWork hold each. */
+  private pinned = new Map<GBuf, number>();
+  /** Pinned uniform buffers dropped from the content cache meanwhile: released at unpin. */
+  private evicted = new Set<GBuf>();
   private pendingChecks: Promise<void>[] = [];
   private errors: Error[] = [];
   private lostMessage: string | null = null;
@@ -190,7 +210,15 @@ export class Gpu {
 
   /** A small buffer to bind where a kernel's optional input is unused. */
   get dummy(): GBuf {
-    this.dummyBuf ??= this.upload(new Float32Array(4), 'unused');
+    if (!this.dummyBuf) {
+      // Filled like a uniform buffer (below), not through write(): the first kernel that
+      // binds it may be inside record(), where a write would submit.
+      const b = this.pool.acquire(16, STORAGE, 'unused');
+      const zeros = new Uint8Array(16);
+      if (this.profile) this.commands.push({ kind: 'write', dst: b.buffer, offset: 0, data: zeros });
+      else this.device.queue.writeBuffer(b.buffer, 0, zeros);
+      this.dummyBuf = b;
+    }
     return this.dummyBuf;
   }
 
@@ -205,6 +233,7 @@ export class Gpu {
 
   /** Writes bytes into a buffer, ordered after every command recorded so far. */
   write(dst: GBuf, data: ArrayBufferView, offsetBytes = 0): void {
+    if (this.recording) throw new Error(`write to '${dst.label}' inside Gpu.record(): write before recording, so replays see it`);
     if (data.byteLength === 0) return;
     if (data.byteLength % 4 !== 0 || offsetBytes % 4 !== 0) throw new RangeError(`write to '${dst.label}': sizes and offsets must be multiples of 4 bytes`);
     if (offsetBytes + data.byteLength > dst.buffer.size) throw new RangeError(`write to '${dst.label}' overruns the buffer (${offsetBytes + data.byteLength} > ${dst.buffer.size} bytes)`);
@@ -261,6 +290,47 @@ export class Gpu {
     this.commands.push({ kind: 'dispatch', kernel, bindGroup, wg });
   }
 
+  /**
+   * Runs `fn` (which only dispatches and copies: a buffer write would submit its commands)
+   * and returns what it recorded, also left recorded for the next flush. replay() records
+   * the same commands again without running any TypeScript that built them: a training step
+   * recorded once costs the host only its encoding afterwards.
+   */
+  record(fn: () => void): RecordedWork {
+    if (this.recording) throw new Error('record: already recording');
+    const start = this.commands.length;
+    const uniforms = new Set<GBuf>();
+    this.recording = uniforms;
+    try {
+      fn();
+    } finally {
+      this.recording = null;
+    }
+    for (const u of uniforms) this.pinned.set(u, (this.pinned.get(u) ?? 0) + 1);
+    // While profiling, a new uniform buffer's first write waits among the commands: it has
+    // filled the buffer once, which keeps its content from then on.
+    return new RecordedWork(this.commands.slice(start).filter((c) => c.kind !== 'write'), [...uniforms]);
+  }
+
+  /** Records the commands of `work` again, after whatever was recorded before. */
+  replay(work: RecordedWork): void {
+    this.assertUsable();
+    for (const c of work.commands) this.commands.push(c);
+  }
+
+  /** The recorded work will not be replayed again: its uniform buffers may go back. */
+  forget(work: RecordedWork): void {
+    for (const u of work.uniforms) {
+      const n = (this.pinned.get(u) ?? 0) - 1;
+      if (n > 0) {
+        this.pinned.set(u, n);
+        continue;
+      }
+      this.pinned.delete(u);
+      if (this.evicted.delete(u)) this.pool.release(u);
+    }
+  }
+
   /** Uniform buffers are immutable and shared by content, so recorded dispatches keep theirs. */
   private uniformBuffer(data: ArrayBufferView): GBuf {
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
@@ -268,7 +338,10 @@ export class Gpu {
     let u = this.uniformBuffers.get(key);
     if (!u) {
       if (this.uniformBuffers.size >= 8192) {
-        for (const old of this.uniformBuffers.values()) this.pool.release(old);
+        for (const old of this.uniformBuffers.values()) {
+          if (this.pinned.has(old)) this.evicted.add(old);
+          else this.pool.release(old);
+        }
         this.uniformBuffers.clear();
       }
       const padded = new Uint8Array(Math.ceil(Math.max(16, bytes.byteLength) / 16) * 16);
@@ -280,6 +353,7 @@ export class Gpu {
       else this.device.queue.writeBuffer(u.buffer, 0, padded);
       this.uniformBuffers.set(key, u);
     }
+    this.recording?.add(u);
     return u;
   }
 
@@ -287,19 +361,21 @@ export class Gpu {
 
   /** Submits everything recorded. When profiling, recorded work waits for the next sync(). */
   flush(): void {
+    if (this.recording) throw new Error('flush inside Gpu.record(): recorded work is submitted after record() returns');
     if (this.profile || this.commands.length === 0) return;
     const cmds = this.commands;
     this.commands = [];
-    let encoder = this.device.createCommandEncoder();
+    let encoder: GPUCommandEncoder | null = null;
     let pass: GPUComputePassEncoder | null = null;
     const submit = () => {
       if (pass) pass.end();
       pass = null;
-      this.submitChecked(encoder);
-      encoder = this.device.createCommandEncoder();
+      if (encoder) this.submitChecked(encoder);
+      encoder = null;
     };
     for (const c of cmds) {
       if (c.kind === 'dispatch') {
+        encoder ??= this.device.createCommandEncoder();
         pass ??= encoder.beginComputePass();
         pass.setPipeline(c.kernel.pipeline);
         pass.setBindGroup(0, c.bindGroup);
@@ -307,6 +383,7 @@ export class Gpu {
       } else if (c.kind === 'copy') {
         if (pass) pass.end();
         pass = null;
+        encoder ??= this.device.createCommandEncoder();
         encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
       } else {
         submit();
@@ -321,7 +398,10 @@ export class Gpu {
   private submitChecked(encoder: GPUCommandEncoder): void {
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
-    this.device.queue.submit([encoder.finish()]);
+    const commandBuffer = encoder.finish();
+    const t0 = performance.now();
+    this.device.queue.submit([commandBuffer]);
+    this.submitMs += performance.now() - t0;
     const scopes = [this.device.popErrorScope(), this.device.popErrorScope()];
     const check = Promise.all(scopes).then(([validation, oom]) => {
       const e = validation ?? oom;

@@ -46,6 +46,12 @@ export interface ProfileOverhead {
   dispatchesPerStep: number;
   /** Sum of the per-kernel times of one profiled step, ms: compare with plainMsPerStep. */
   kernelMsPerStep: number;
+  /** Host ms per step, profiling off, before the GPU is waited for: buffer writes,
+   * recording, encoding and queue.submit. A step is host-bound where this nears
+   * plainMsPerStep (on a GPU, T = 1). */
+  hostMsPerStep: number;
+  /** Of hostMsPerStep, the ms inside queue.submit (on llvmpipe it runs the kernels). */
+  submitMsPerStep: number;
 }
 
 /** Power-of-two quantization above which timestamps count as masked by Dawn: unmasked GPU
@@ -166,7 +172,8 @@ export function describeOverhead(o: ProfileOverhead): string {
   return (
     `Profiling cost: ${o.steps} training steps of ${o.trials} trial${o.trials === 1 ? '' : 's'} took ${o.plainMsPerStep.toFixed(2)} ms per step without profiling ` +
     `and ${o.profiledMsPerStep.toFixed(2)} ms with it (${o.ratio.toFixed(2)}x); a step is ${o.dispatchesPerStep} dispatches whose timed sum is ${o.kernelMsPerStep.toFixed(2)} ms ` +
-    `(${((100 * o.kernelMsPerStep) / o.plainMsPerStep).toFixed(0)}% of the unprofiled step)`
+    `(${((100 * o.kernelMsPerStep) / o.plainMsPerStep).toFixed(0)}% of the unprofiled step); the host spent ${o.hostMsPerStep.toFixed(3)} ms per step ` +
+    `writing, recording, encoding and submitting (${o.submitMsPerStep.toFixed(3)} ms of it in queue.submit)`
   );
 }
 

@@ -66,6 +66,7 @@ export function formatStepReport(r: StepReport): string {
     `training step: ${r.trials} trial${r.trials === 1 ? '' : 's'} (${r.mix}), batch ${r.batch}, MLP 784-128-128-10, synthetic images; kernel times: ${r.timing.text}`,
     `  ${o.dispatchesPerStep} dispatches per step; step ${o.plainMsPerStep.toFixed(3)} ms as training runs it (one submit), ${o.profiledMsPerStep.toFixed(3)} ms dispatch by dispatch (${o.ratio.toFixed(2)}x)`,
     `  sum of the per-kernel times of a step: ${o.kernelMsPerStep.toFixed(3)} ms = ${((100 * o.kernelMsPerStep) / o.plainMsPerStep).toFixed(0)}% of the step (best of 2 rounds of ${o.steps} steps each way)`,
+    `  host per step: ${o.hostMsPerStep.toFixed(3)} ms to write, record, encode and submit, of which ${o.submitMsPerStep.toFixed(3)} ms in queue.submit (on a software adapter the submit runs the kernels); ${((100 * (o.hostMsPerStep - o.submitMsPerStep)) / o.plainMsPerStep).toFixed(0)}% of the step before the submit`,
     `  ${'kernel'.padEnd(22)} ${'calls/step'.padStart(10)} ${'ms/step'.padStart(9)}`,
   ];
   for (const k of r.perStep) lines.push(`  ${k.kernel.padEnd(22)} ${k.callsPerStep.toFixed(1).padStart(10)} ${k.msPerStep.toFixed(3).padStart(9)}`);

@@ -4,7 +4,7 @@
 import { totalmem } from 'node:os';
 import { sizeClass } from '../../kernels/buffer-pool.ts';
 import type { Gpu } from '../../kernels/gpu.ts';
-import { ConfigError, trainCount, type StudyConfig } from './config.ts';
+import { ConfigError, type StudyConfig } from './config.ts';
 
 /** Images per evaluation batch (validation and test). */
 export const EVAL_BATCH = 1000;
@@ -60,9 +60,10 @@ export interface BufferNeed {
 /** The largest buffers per trial: a training step's (each layer's output and gradient, the
  * matmul tuner's scratch: batch x widest layer; the input images stay uint8, read by the
  * first layer's products), the parameter arena (also gradients and each optimizer slot),
- * evaluation (EVAL_BATCH rows of each layer's output) and the shuffle index. `binding`:
- * the adapter's largest storage buffer, for the suggested --batch. */
-export function perTrialBuffers(c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamples: number, binding = Infinity): BufferNeed[] {
+ * evaluation (EVAL_BATCH rows of each layer's output). The epoch's shuffle stays on the host;
+ * the GPU holds one batch of sample indices a trial. `binding`: the adapter's largest
+ * storage buffer, for the suggested --batch. */
+export function perTrialBuffers(c: Pick<StudyConfig, 'sizes' | 'batch'>, binding = Infinity): BufferNeed[] {
   const params = parameterCount(c.sizes);
   const widest = Math.max(...c.sizes.slice(1));
   const maxBatch = maxCount(binding, 4 * widest);
@@ -70,7 +71,6 @@ export function perTrialBuffers(c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSa
     { what: `batch ${c.batch} x widest layer ${widest} floats`, bytes: 4 * c.batch * widest, fix: maxBatch > 0 ? `use --batch ${maxBatch} or less` : 'use smaller --sizes' },
     { what: `layers ${c.sizes.join(',')} (${params} parameters)`, bytes: 4 * params, fix: 'use smaller --sizes' },
     { what: `evaluation batch ${EVAL_BATCH} x widest layer ${widest} floats`, bytes: 4 * EVAL_BATCH * widest, fix: 'use smaller --sizes' },
-    { what: `the shuffle index of ${trainSamples} samples`, bytes: 4 * trainSamples, fix: 'use fewer --train-samples' },
   ];
 }
 
@@ -85,16 +85,16 @@ export function maxCount(limit: number, bytes: number): number {
 
 /** Bytes one trial adds to a group: `largestBuffer`, its share of the group's largest buffer
  * (every buffer of a group holds all its trials), and `total`, its share of all of them. */
-export function perTrialBytes(c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamples: number): { largestBuffer: number; total: number } {
+export function perTrialBytes(c: Pick<StudyConfig, 'sizes' | 'batch'>): { largestBuffer: number; total: number } {
   const params = parameterCount(c.sizes);
   const outputs = c.sizes.slice(1).reduce((s, n) => s + n, 0);
-  const largestBuffer = Math.max(...perTrialBuffers(c, trainSamples).map((b) => b.bytes));
+  const largestBuffer = Math.max(...perTrialBuffers(c).map((b) => b.bytes));
   const total =
     4 *
     (5 * params + // parameters, gradients, up to three optimizer slots
       c.batch * (c.sizes[0] + 4 * outputs) + // the batch; each layer's product, activation, their gradients, dropout
       2 * EVAL_BATCH * outputs + // evaluation: each layer's product and activation
-      trainSamples); // the shuffle index
+      c.batch); // the step's sample indices
   return { largestBuffer, total };
 }
 
@@ -104,8 +104,8 @@ function bindingLimit(d: Pick<DeviceBudgetInput, 'limits'>): number {
 }
 
 /** The most trials one group may hold on this device. */
-export function maxTrialsPerGroup(d: DeviceBudgetInput, c: Pick<StudyConfig, 'sizes' | 'batch'>, trainSamples: number): number {
-  const per = perTrialBytes(c, trainSamples);
+export function maxTrialsPerGroup(d: DeviceBudgetInput, c: Pick<StudyConfig, 'sizes' | 'batch'>): number {
+  const per = perTrialBytes(c);
   const byBinding = maxCount(bindingLimit(d), per.largestBuffer);
   const byMemory = Math.floor(memoryBudget(d).bytes / per.total);
   return Math.max(1, Math.min(byBinding, byMemory));
@@ -121,7 +121,7 @@ function mib(bytes: number): string {
  * before anything is written. */
 export function checkBufferLimits(limits: DeviceBudgetInput['limits'], c: StudyConfig, trialsPerDataset: number): void {
   const limit = bindingLimit({ limits });
-  const needs = perTrialBuffers(c, trainCount(c), limit);
+  const needs = perTrialBuffers(c, limit);
   const beyond = (bytes: number) => `a ${mib(sizeClass(bytes))} buffer, more than this adapter can bind (${mib(limit)})`;
   for (const n of needs) if (sizeClass(n.bytes) > limit) throw new ConfigError(`${n.what}: ${beyond(n.bytes)}; ${n.fix}`);
   const T = c.trialsAtOnce > 0 ? Math.min(c.trialsAtOnce, trialsPerDataset) : 1;
@@ -149,6 +149,6 @@ export function deviceBudgetInput(gpu: Gpu): DeviceBudgetInput {
 /** Group sizes for the `remaining` trials of a data set: --trials-at-once N (at most N a
  * group), or as many as the device allows; balanced either way. */
 export function groupSizes(gpu: Gpu, c: StudyConfig, remaining: number): number[] {
-  const max = c.trialsAtOnce > 0 ? c.trialsAtOnce : maxTrialsPerGroup(deviceBudgetInput(gpu), c, trainCount(c));
+  const max = c.trialsAtOnce > 0 ? c.trialsAtOnce : maxTrialsPerGroup(deviceBudgetInput(gpu), c);
   return balancedGroups(remaining, max);
 }

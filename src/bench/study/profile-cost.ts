@@ -27,11 +27,14 @@ export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config:
     const profile = profiled ? gpu.newProfile() : null;
     gpu.profile = profile;
     const t0 = performance.now();
+    const submit0 = gpu.submitMs;
     for (let i = 0; i < n; i++) step();
+    const hostMs = performance.now() - t0;
+    const submitMs = gpu.submitMs - submit0;
     await gpu.sync();
     const ms = performance.now() - t0;
     gpu.profile = null;
-    return { msPerStep: ms / n, profile };
+    return { msPerStep: ms / n, hostMsPerStep: hostMs / n, submitMsPerStep: submitMs / n, profile };
   };
   try {
     await group.ready();
@@ -42,14 +45,16 @@ export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config:
     await round(1, true);
     const estimate = await round(1, false);
     const steps = Math.max(3, Math.min(20, Math.round(ROUND_MS / Math.max(estimate.msPerStep, 1e-3))));
-    const plain: number[] = [];
+    const plain: Array<Awaited<ReturnType<typeof round>>> = [];
     const profiled: Array<Awaited<ReturnType<typeof round>>> = [];
     for (let r = 0; r < 2; r++) {
-      plain.push((await round(steps, false)).msPerStep);
+      plain.push(await round(steps, false));
       profiled.push(await round(steps, true));
     }
-    const plainMs = Math.min(...plain);
-    const best = profiled.reduce((a, b) => (b.msPerStep < a.msPerStep ? b : a));
+    const faster = (a: Awaited<ReturnType<typeof round>>, b: Awaited<ReturnType<typeof round>>) => (b.msPerStep < a.msPerStep ? b : a);
+    const bestPlain = plain.reduce(faster);
+    const plainMs = bestPlain.msPerStep;
+    const best = profiled.reduce(faster);
     const timed = best.profile!;
     const overhead = {
       trials: setups.length,
@@ -59,6 +64,8 @@ export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config:
       ratio: best.msPerStep / plainMs,
       dispatchesPerStep: timed.calls / steps,
       kernelMsPerStep: timed.totalMs / steps,
+      hostMsPerStep: bestPlain.hostMsPerStep,
+      submitMsPerStep: bestPlain.submitMsPerStep,
     };
     // stepProfile: the per-kernel times of the faster profiled round (`steps` steps).
     return { overhead, stepProfile: timed };

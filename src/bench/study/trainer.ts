@@ -5,7 +5,7 @@
 // GPU buffers and are read once per epoch.
 import { Tape } from '../../autograd/tape.ts';
 import { Tensor } from '../../autograd/tensor.ts';
-import type { GBuf, Gpu } from '../../kernels/gpu.ts';
+import type { GBuf, Gpu, RecordedWork } from '../../kernels/gpu.ts';
 import { permutation } from '../../kernels/rng.ts';
 import { STATS_WORDS } from '../../kernels/softmax-ce.ts';
 import { DropoutState } from '../../nn/dropout.ts';
@@ -80,8 +80,15 @@ export class TrainingGroup {
   /** Optimizer steps taken so far (the next step is step + 1). */
   step = 0;
   private readonly stats: GBuf;
-  private readonly idx: GBuf;
+  /** Every trial's shuffle of the training samples for the current epoch, trial after trial. */
   private readonly perm: Uint32Array;
+  /** The step's sample indices, `batch` a trial (its slice of perm), written before each
+   * step: the step's kernels then bind the same buffers at every step. */
+  private readonly batchIdx: GBuf;
+  private readonly batchRows: Uint32Array;
+  /** A training step's kernels as recorded once per batch size (the last batch of an epoch
+   * may be smaller), with the tape that owns the step's intermediate buffers. */
+  private readonly recorded = new Map<number, { work: RecordedWork; tape: Tape }>();
   private readonly divergedAt: Array<number | null>;
 
   constructor(
@@ -104,8 +111,9 @@ export class TrainingGroup {
     this.optimizers = new Optimizers(gpu, this.model.arena, setups.map((s) => s.optimizer));
     this.drop = new DropoutState(gpu, setups.map((s) => s.seed), setups.map((s) => s.dropout));
     this.stats = gpu.buffer(this.trials * STATS_WORDS * 4, 'train-stats');
-    this.idx = gpu.buffer(this.trials * trainCount * 4, 'shuffle-index');
     this.perm = new Uint32Array(this.trials * trainCount);
+    this.batchRows = new Uint32Array(this.trials * batch);
+    this.batchIdx = gpu.buffer(this.batchRows.byteLength, 'batch-index');
     this.divergedAt = setups.map(() => null);
   }
 
@@ -147,34 +155,46 @@ export class TrainingGroup {
   beginEpoch(epoch: number): void {
     const { trainCount } = this.config;
     for (let t = 0; t < this.trials; t++) permutation(trainCount, this.setups[t].seed, epoch, this.perm.subarray(t * trainCount, (t + 1) * trainCount));
-    this.gpu.write(this.idx, this.perm);
     this.gpu.write(this.stats, new Float32Array(this.trials * STATS_WORDS));
   }
 
   /** Records one training step on the batch that starts at `start` of each trial's
    * shuffle, and submits it. Nothing is read back. */
   trainStep(start: number): void {
-    const { gpu, model, trials } = this;
+    const { gpu, trials } = this;
     const { batch, trainCount } = this.config;
+    if (!(Number.isInteger(start) && start >= 0 && start < trainCount)) throw new RangeError(`trainStep: start ${start} is outside the ${trainCount} training samples`);
     const rows = Math.min(batch, trainCount - start);
-    const features = model.inputSize;
     // Buffer writes first: each one submits the work recorded before it, so writing at the
-    // start keeps the whole step in one submit.
+    // start keeps the whole step in one submit. All that differs from step to step (the
+    // step count, the samples) travels in them.
     this.step++;
     if (this.drop.active) this.drop.setStep(this.step);
     this.optimizers.prepare(this.step, rows);
-    const tape = new Tape(gpu);
-    const idx = { buf: this.idx, offset: start, trialStride: trainCount };
+    for (let t = 0; t < trials; t++) this.batchRows.set(this.perm.subarray(t * trainCount + start, t * trainCount + start + rows), t * batch);
+    gpu.write(this.batchIdx, this.batchRows);
+    const recorded = this.recorded.get(rows);
+    if (recorded) gpu.replay(recorded.work);
+    else {
+      const tape = new Tape(gpu);
+      const work = gpu.record(() => this.recordStep(tape, rows));
+      this.recorded.set(rows, { work, tape });
+    }
+    gpu.flush();
+  }
+
+  /** The step's kernels: forward, loss, backward, update, on the samples of batchIdx. */
+  private recordStep(tape: Tape, rows: number): void {
+    const { gpu, model, trials } = this;
+    const idx = { buf: this.batchIdx, offset: 0, trialStride: this.config.batch };
     // Images and labels stay uint8: the first layer's products and the loss read them
     // through idx.
-    const x = Tensor.gathered(gpu, this.data.train.images, idx, [rows, features], trials);
+    const x = Tensor.gathered(gpu, this.data.train.images, idx, [rows, model.inputSize], trials);
     const y = Tensor.gathered(gpu, this.data.train.labels, idx, [rows], trials, 'u32');
     const logits = model.forward(tape, x, this.drop);
     softmaxCrossEntropyLoss(tape, logits, y, { buf: this.stats });
     tape.backward();
     this.optimizers.dispatch();
-    tape.release();
-    gpu.flush();
   }
 
   /** Trains one epoch over every trial's own shuffle of the training samples. `stop` is
@@ -233,10 +253,15 @@ export class TrainingGroup {
   }
 
   destroy(): void {
+    for (const { work, tape } of this.recorded.values()) {
+      this.gpu.forget(work);
+      tape.release();
+    }
+    this.recorded.clear();
+    this.gpu.release(this.batchIdx);
     this.optimizers.destroy();
     this.drop.destroy();
     this.model.destroy();
     this.gpu.release(this.stats);
-    this.gpu.release(this.idx);
   }
 }
