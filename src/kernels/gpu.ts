@@ -94,7 +94,6 @@ export class Gpu {
    * the kernels): what a step's host time is less its recording and encoding. */
   submitMs = 0;
 
-  private opened: OpenedDevice | null;
   private dummyBuf: GBuf | null = null;
   private kernels = new Map<string, Kernel>();
   private bindGroups = new Map<string, GPUBindGroup>();
@@ -118,7 +117,6 @@ export class Gpu {
   }
 
   private constructor(opened: OpenedDevice) {
-    this.opened = opened;
     this.device = opened.device;
     this.report = opened.report;
     this.pool = new BufferPool(this.device);
@@ -550,7 +548,7 @@ export class Gpu {
     if (this.lostMessage) throw new GpuDeviceLostError(`GPU device lost (${this.lostMessage})`);
   }
 
-  /** Destroys the device and drops the Dawn instance so the process can exit. */
+  /** Destroys the device. Its Dawn instance stays held for the life of the process (device.ts). */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -558,7 +556,6 @@ export class Gpu {
     this.bindGroups.clear();
     this.uniformBuffers.clear();
     this.device.destroy();
-    this.opened = null;
   }
 
   /** One line naming what this runtime runs on. */
