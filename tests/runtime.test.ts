@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { sizeClass } from '../src/kernels/buffer-pool.ts';
-import { openDevice } from '../src/kernels/device.ts';
+import { boundsChecksFromEnv, dawnToggles, openDevice } from '../src/kernels/device.ts';
 import { axpy, fill } from '../src/kernels/elementwise.ts';
 import { GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../src/kernels/errors.ts';
 import { Gpu } from '../src/kernels/gpu.ts';
@@ -29,6 +29,40 @@ describe('device acquisition', () => {
   it('names the packages to install when no backend works', async () => {
     await expect(openDevice('metal')).rejects.toThrow(GpuUnavailableError);
     await expect(openDevice('metal')).rejects.toThrow(/apt-get install libegl1/);
+  });
+});
+
+describe('Dawn toggles', () => {
+  it('asks for unquantized timestamps and for no index clamping in one flag per list', () => {
+    expect(dawnToggles({ exactTimestamps: false, boundsChecks: true })).toEqual([]);
+    expect(dawnToggles({ exactTimestamps: false, boundsChecks: false })).toEqual(['enable-dawn-features=allow_unsafe_apis,disable_robustness']);
+    expect(dawnToggles({ exactTimestamps: true, boundsChecks: true })).toEqual(['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization']);
+    expect(dawnToggles({ exactTimestamps: true, boundsChecks: false })).toEqual([
+      'enable-dawn-features=allow_unsafe_apis,disable_robustness',
+      'disable-dawn-features=timestamp_quantization',
+    ]);
+  });
+
+  it('clamps indices only when asked: OPTBENCH_BOUNDS_CHECKS=1, and then a read past the end gives the last element', async () => {
+    expect(boundsChecksFromEnv({})).toBe(false);
+    expect(boundsChecksFromEnv({ OPTBENCH_BOUNDS_CHECKS: '0' })).toBe(false);
+    expect(boundsChecksFromEnv({ OPTBENCH_BOUNDS_CHECKS: '1' })).toBe(true);
+    expect(gpu().boundsChecks).toBe(false); // the suite runs as training does
+    const g = await Gpu.open({ boundsChecks: true });
+    try {
+      expect(g.boundsChecks).toBe(true);
+      const src = g.upload(Float32Array.from([1, 2, 3, 4]), 'four');
+      const dst = g.upload(new Float32Array(4), 'out');
+      // Binding 1 holds exactly four floats; the kernel reads element 1000 of it.
+      const code = `@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read_write> b: array<f32>;
+@compute @workgroup_size(1) fn main() { let i = arrayLength(&a) + 996u; b[0] = a[i]; }`;
+      const k = await g.compile({ name: 'read_past_end', code });
+      g.dispatch(k, { buffers: [{ buf: src, offset: 0, size: 16 }, dst], workgroups: [1] });
+      expect((await g.readF32(dst, 0, 1))[0]).toBe(4);
+    } finally {
+      g.destroy();
+    }
   });
 });
 

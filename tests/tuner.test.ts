@@ -92,6 +92,15 @@ describe('matmul tuner', () => {
     expect((await tuneMatmul(as('Card A'), [SHAPE], { cacheFile: file }))[0].fromCache).toBe(true);
   });
 
+  it('choices made with Dawn clamping shader indices are not reused without, nor the reverse', async () => {
+    const file = join(tmp(), 'tuning.json');
+    const clamped = Object.create(gpu(), { boundsChecks: { value: true } }) as ReturnType<typeof gpu>;
+    const [a] = await tuneMatmul(gpu(), [SHAPE], { cacheFile: file });
+    const [b] = await tuneMatmul(clamped, [SHAPE], { cacheFile: file });
+    expect([a.fromCache, b.fromCache]).toEqual([false, false]);
+    expect(Object.keys(readCache(file))).toHaveLength(2);
+  });
+
   it('a cache entry of this adapter is installed as it is', async () => {
     const file = join(tmp(), 'tuning.json');
     await tuneMatmul(gpu(), [SHAPE], { cacheFile: file });

@@ -29,21 +29,46 @@ export interface OpenedDevice {
   adapter: GPUAdapter;
   device: GPUDevice;
   report: AdapterReport;
-  /** Whether Dawn was asked to leave timestamp queries unquantized (see EXACT_TIMESTAMP_FLAGS). */
+  /** Whether Dawn was asked to leave timestamp queries unquantized (see dawnToggles). */
   quantizationOffRequested: boolean;
+  /** Whether Dawn clamps the indices the shaders compute (see dawnToggles). */
+  boundsChecks: boolean;
 }
 
 export interface OpenOptions {
   /** Ask Dawn for unquantized timestamp queries (for profiling). */
   exactTimestamps?: boolean;
+  /** Keep Dawn's index clamping in every shader (default: boundsChecksFromEnv()). */
+  boundsChecks?: boolean;
 }
 
-// Dawn rounds timestamp query results down to a coarse quantum by default (device toggle
-// timestamp_quantization, a guard against timing side channels in browsers), which turns
-// short kernels into 0 or one quantum. Turning it off needs allow_unsafe_apis. The node
-// bindings hand create()'s enable/disable-dawn-features flags to the instance, the adapter
-// and every device they create (dawn src/dawn/node/binding/TogglesLoader.cpp).
-const EXACT_TIMESTAMP_FLAGS = ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'];
+/** OPTBENCH_BOUNDS_CHECKS=1 keeps Dawn's index clamping (while writing a new kernel). */
+export function boundsChecksFromEnv(env: Record<string, string | undefined> = process.env): boolean {
+  const v = env.OPTBENCH_BOUNDS_CHECKS;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+/**
+ * The create() flags for the Dawn toggles asked for. The node bindings hand create()'s
+ * enable/disable-dawn-features flags to the instance, the adapter and every device they
+ * create (dawn src/dawn/node/binding/TogglesLoader.cpp); each list goes in one flag.
+ * - timestamp_quantization (on by default, a guard against timing side channels in
+ *   browsers) rounds timestamp queries down to a coarse quantum, which turns short kernels
+ *   into 0 or one quantum: off for profiling.
+ * - disable_robustness: Dawn's robustness transform clamps every index a shader computes
+ *   (`min(i, arrayLength - 1)` on each storage and array access, seen in the GLSL it
+ *   generates), which a matmul pays on every workgroup-memory read of its inner loop. The
+ *   engine's kernels keep their indices in bounds (each is checked against its reference on
+ *   odd shapes, and the whole suite passes with the clamps off), so they are off unless
+ *   asked for.
+ * Both need allow_unsafe_apis.
+ */
+export function dawnToggles(o: { exactTimestamps: boolean; boundsChecks: boolean }): string[] {
+  const enable = [...(o.boundsChecks ? [] : ['disable_robustness'])];
+  const disable = [...(o.exactTimestamps ? ['timestamp_quantization'] : [])];
+  if (enable.length + disable.length === 0) return [];
+  return [`enable-dawn-features=${['allow_unsafe_apis', ...enable].join(',')}`, ...(disable.length ? [`disable-dawn-features=${disable.join(',')}`] : [])];
+}
 
 // The limits the engine relies on; each is raised to what the adapter offers.
 const WANTED_LIMITS = [
@@ -138,6 +163,7 @@ function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | '
 /** Opens a device on the requested backend ('auto' tries native first, then OpenGL ES). */
 export async function openDevice(backend: BackendName = backendFromEnv(), options: OpenOptions = {}): Promise<OpenedDevice> {
   installGlobals();
+  const boundsChecks = options.boundsChecks ?? boundsChecksFromEnv();
   const attempts: Array<[BackendName, 'core' | 'compatibility']> =
     backend === 'auto'
       ? [['auto', 'core'], ['opengles', 'compatibility']]
@@ -145,7 +171,7 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
         ? [[backend, 'compatibility']]
         : [[backend, 'core']];
   for (const [b, level] of attempts) {
-    const found = await quietNativeLog(() => tryAdapter(b, level, options.exactTimestamps ? EXACT_TIMESTAMP_FLAGS : []));
+    const found = await quietNativeLog(() => tryAdapter(b, level, dawnToggles({ exactTimestamps: !!options.exactTimestamps, boundsChecks })));
     if (!found) continue;
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
@@ -154,7 +180,7 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
     const device = await quietNativeLog(() => adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' }));
     const name = b === 'auto' ? nativeBackendName() : b;
     const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
-    return { instance, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested };
+    return { instance, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested, boundsChecks };
   }
   throw new GpuUnavailableError(
     `no WebGPU adapter found (backend '${backend}'). ${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,

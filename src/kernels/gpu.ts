@@ -79,6 +79,8 @@ export interface GpuOptions {
   profile?: boolean;
   /** Open the device with unquantized timestamp queries (default: when `profile` is on). */
   exactTimestamps?: boolean;
+  /** Keep Dawn's index clamping (default: OPTBENCH_BOUNDS_CHECKS). */
+  boundsChecks?: boolean;
 }
 
 export class Gpu {
@@ -88,6 +90,8 @@ export class Gpu {
   readonly hasTimestamps: boolean;
   /** Timestamp queries were asked to be unquantized at device creation. */
   readonly quantizationOffRequested: boolean;
+  /** Dawn clamps the indices the shaders compute (off unless OPTBENCH_BOUNDS_CHECKS=1). */
+  readonly boundsChecks: boolean;
   /** Per-kernel timings; present while profiling is on. */
   profile: KernelProfile | null = null;
   /** Host ms spent inside queue.submit so far (on a software adapter it includes running
@@ -111,7 +115,7 @@ export class Gpu {
   private destroyed = false;
 
   static async open(options: GpuOptions = {}): Promise<Gpu> {
-    const gpu = new Gpu(await openDevice(options.backend, { exactTimestamps: options.exactTimestamps ?? !!options.profile }));
+    const gpu = new Gpu(await openDevice(options.backend, { exactTimestamps: options.exactTimestamps ?? !!options.profile, boundsChecks: options.boundsChecks }));
     if (options.profile) gpu.setProfiling(true);
     return gpu;
   }
@@ -122,6 +126,7 @@ export class Gpu {
     this.pool = new BufferPool(this.device);
     this.hasTimestamps = this.device.features.has('timestamp-query');
     this.quantizationOffRequested = opened.quantizationOffRequested;
+    this.boundsChecks = opened.boundsChecks;
     this.device.addEventListener('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       this.errors.push(new GpuValidationError(e.message));

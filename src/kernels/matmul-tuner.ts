@@ -83,12 +83,13 @@ export function pinKey(key: string): string {
 
 type CacheFile = Record<string, Record<string, MatmulVariant>>;
 
-/** The cache's key for an adapter: what it is, and a hash of the candidates it is offered,
- * so a new candidate set (or new kernels behind the same names) measures afresh instead of
- * reusing choices made among the old ones. */
+/** The cache's key for an adapter: what it is, and a hash of the candidates it is offered
+ * and of whether Dawn clamps their indices, so a new candidate set (or new kernels behind
+ * the same names, or other generated code) measures afresh instead of reusing choices made
+ * among the old ones. */
 export function adapterKey(gpu: Gpu): string {
   const r = gpu.report;
-  const offered = createHash('sha256').update(JSON.stringify([candidates(gpu, true), candidates(gpu, false), KERNELS_VERSION])).digest('hex').slice(0, 12);
+  const offered = createHash('sha256').update(JSON.stringify([candidates(gpu, true), candidates(gpu, false), KERNELS_VERSION, gpu.boundsChecks])).digest('hex').slice(0, 12);
   return `${r.backend}|${r.vendor}|${r.architecture}|${r.device}|${r.description}|${offered}`;
 }
 

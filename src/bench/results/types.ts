@@ -102,6 +102,8 @@ export interface EnvironmentInfo {
   adapter: string;
   isCpu: boolean;
   timing: string;
+  /** Whether Dawn clamped shader indices (OPTBENCH_BOUNDS_CHECKS=1); absent in older files. */
+  boundsChecks?: boolean;
   node: string;
   platform: string;
   cpus: string;

@@ -35,6 +35,7 @@ export function environment(gpu: Gpu): EnvironmentInfo {
     adapter: gpu.describe(),
     isCpu: gpu.report.isCpu,
     timing: gpu.timingSource,
+    boundsChecks: gpu.boundsChecks,
     node: process.version,
     platform: `${platform()} ${release()}`,
     cpus: `${c.length} x ${c[0]?.model ?? 'unknown'}`,
