@@ -168,6 +168,12 @@ describe('bench:kernels: a training step and a kernel at three sizes', () => {
     expect(step.perStep.reduce((a, k) => a + k.msPerStep, 0)).toBeCloseTo(step.overhead.kernelMsPerStep, 6);
     expect(step.timing.source).toBe(g.timingSource);
     expect(formatStepReport(step)).toMatch(/dispatches per step/);
+    // The host alone: 500 steps with nothing submitted; less than a step that also runs.
+    expect(step.hostOnly.steps).toBe(500);
+    expect(step.hostOnly.usPerStep).toBeGreaterThan(0);
+    expect(step.hostOnly.usPerStep / 1000).toBeLessThan(step.overhead.plainMsPerStep);
+    expect(formatStepReport(step)).toMatch(/host alone: [\d.]+ us per step with nothing submitted/);
+    expect(g.device.queue.submit).toBe(Object.getPrototypeOf(g.device.queue).submit); // put back
 
     const rows = await measureScaling(g, 64, 2, false);
     for (const kernel of ['matmul_nn', 'axpy']) {

@@ -3,11 +3,11 @@
 // dispatches a step is, and whether the per-kernel times add up to the step's time.
 import type { Gpu } from '../../kernels/gpu.ts';
 import type { KernelTiming, ProfileOverhead, TimingResolution } from '../../kernels/profiler.ts';
-import { releaseDataset, uploadDataset } from '../data/gpu-data.ts';
+import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
 import { PRESETS } from '../study/config.ts';
 import { planTrials } from '../study/plan.ts';
 import { measureProfileOverhead } from '../study/profile-cost.ts';
-import type { TrialSetup } from '../study/trainer.ts';
+import { TrainingGroup, type GroupConfig, type TrialSetup } from '../study/trainer.ts';
 
 export interface StepReport {
   trials: number;
@@ -19,6 +19,8 @@ export interface StepReport {
   timing: TimingResolution;
   /** Per kernel: calls and ms per training step. */
   perStep: Array<{ kernel: string; callsPerStep: number; msPerStep: number }>;
+  /** The host's own time per step, nothing submitted (see measureHostOnly). */
+  hostOnly: { steps: number; usPerStep: number };
 }
 
 /** The study's trials, spread over its grid: T trials take every (120 / T)-th of a data
@@ -54,9 +56,38 @@ export async function measureTrainingStep(gpu: Gpu, trials: number, batch: numbe
     const config = { sizes: [784, 128, 128, 10], batch, trainCount: 50_000, validationCount: 10_000 };
     const { overhead, stepProfile } = await measureProfileOverhead(gpu, data, config, setups);
     const perStep = stepProfile.report().map((r: KernelTiming) => ({ kernel: r.kernel, callsPerStep: r.calls / overhead.steps, msPerStep: r.totalMs / overhead.steps }));
-    return { trials, batch, mix, overhead, timing: stepProfile.resolution(), perStep };
+    const hostOnly = await measureHostOnly(gpu, data, config, setups);
+    return { trials, batch, mix, overhead, timing: stepProfile.resolution(), perStep, hostOnly };
   } finally {
     releaseDataset(gpu, data);
+  }
+}
+
+/**
+ * What a training step costs the host alone: a throwaway group's steps with queue.submit
+ * replaced by a no-op, so nothing runs and no GPU (or, on llvmpipe, no CPU rasterizer)
+ * competes. What is left is the buffer writes, the replay of the recorded step and Dawn's
+ * encoding: the floor under a step's time on any adapter, and what bounds steps per second
+ * where the GPU is faster than that (one trial on a datacenter GPU).
+ */
+async function measureHostOnly(gpu: Gpu, data: GpuDataset, config: GroupConfig, setups: TrialSetup[]): Promise<{ steps: number; usPerStep: number }> {
+  const group = new TrainingGroup(gpu, data, config, setups);
+  const queue = gpu.device.queue;
+  const submit = queue.submit;
+  try {
+    await group.ready();
+    group.beginEpoch(0);
+    group.trainStep(0); // records the step, and runs it once
+    await gpu.sync();
+    queue.submit = () => {};
+    const steps = 500;
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) group.trainStep(((i + 1) * config.batch) % (config.trainCount - config.batch));
+    return { steps, usPerStep: ((performance.now() - t0) * 1000) / steps };
+  } finally {
+    queue.submit = submit;
+    await gpu.sync();
+    group.destroy();
   }
 }
 
@@ -67,6 +98,7 @@ export function formatStepReport(r: StepReport): string {
     `  ${o.dispatchesPerStep} dispatches per step; step ${o.plainMsPerStep.toFixed(3)} ms as training runs it (one submit), ${o.profiledMsPerStep.toFixed(3)} ms dispatch by dispatch (${o.ratio.toFixed(2)}x)`,
     `  sum of the per-kernel times of a step: ${o.kernelMsPerStep.toFixed(3)} ms = ${((100 * o.kernelMsPerStep) / o.plainMsPerStep).toFixed(0)}% of the step (best of 2 rounds of ${o.steps} steps each way)`,
     `  host per step: ${o.hostMsPerStep.toFixed(3)} ms to write, record, encode and submit, of which ${o.submitMsPerStep.toFixed(3)} ms in queue.submit (on a software adapter the submit runs the kernels); ${((100 * (o.hostMsPerStep - o.submitMsPerStep)) / o.plainMsPerStep).toFixed(0)}% of the step before the submit`,
+    `  host alone: ${r.hostOnly.usPerStep.toFixed(1)} us per step with nothing submitted (${r.hostOnly.steps} steps: buffer writes, the replayed step, encoding) = ${(1e6 / r.hostOnly.usPerStep).toFixed(0)} steps/s at most on any adapter from this host`,
     `  ${'kernel'.padEnd(22)} ${'calls/step'.padStart(10)} ${'ms/step'.padStart(9)}`,
   ];
   for (const k of r.perStep) lines.push(`  ${k.kernel.padEnd(22)} ${k.callsPerStep.toFixed(1).padStart(10)} ${k.msPerStep.toFixed(3).padStart(9)}`);
