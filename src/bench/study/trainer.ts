@@ -224,8 +224,11 @@ export class TrainingGroup {
     // Every step's indices went into buffer writes: while the GPU works through the queued
     // steps, draw the next epoch's order, which would otherwise leave the GPU idle.
     this.shuffle(epoch + 1);
+    // Validation is recorded behind the steps before anything is read back: one wait for
+    // the GPU an epoch, with no idle gap between training and evaluation.
+    const validationStats = this.config.validationCount > 0 ? this.recordEvaluation(this.data.train, trainCount, this.config.validationCount) : null;
     const train = await readStats(gpu, this.stats, trials);
-    const validation = this.config.validationCount > 0 ? await this.evaluate(this.data.train, trainCount, this.config.validationCount) : null;
+    const validation = validationStats ? await this.readEvaluation(validationStats) : null;
     return Array.from({ length: trials }, (_, t) => {
       const loss = train[t].loss;
       const bad = train[t].nonFinite > 0 || !Number.isFinite(loss) || (validation !== null && (validation[t].nonFinite > 0 || !Number.isFinite(validation[t].loss)));
@@ -246,6 +249,11 @@ export class TrainingGroup {
   /** Loss and accuracy of every trial on `count` samples of `split` from `start`, in order.
    * Every trial reads the same input rows (index trial stride 0). */
   async evaluate(split: GpuSplit, start = 0, count = split.count): Promise<EvalResult[]> {
+    return this.readEvaluation(this.recordEvaluation(split, start, count));
+  }
+
+  /** Records (and submits) the evaluation of evaluate(); its statistics buffer, to read. */
+  private recordEvaluation(split: GpuSplit, start: number, count: number): GBuf {
     const { gpu, model, trials } = this;
     const evalBatch = this.config.evalBatch ?? 1000;
     const stats = gpu.buffer(trials * STATS_WORDS * 4, 'eval-stats');
@@ -261,8 +269,12 @@ export class TrainingGroup {
       scope.release();
       gpu.flush();
     }
-    const results = await readStats(gpu, stats, trials);
-    gpu.release(stats);
+    return stats;
+  }
+
+  private async readEvaluation(stats: GBuf): Promise<EvalResult[]> {
+    const results = await readStats(this.gpu, stats, this.trials);
+    this.gpu.release(stats);
     return results;
   }
 
