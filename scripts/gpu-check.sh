@@ -6,13 +6,15 @@
 # Two calls, the second right after the first (a machine idle for 30 s goes back, and with
 # it the first call's data set):
 #   bash ../shared/gpu/pack.sh --data fashion-mnist              # here, then on the device:
-#   bash .gpu/run.sh bash scripts/gpu-check.sh kernels study profile perf
+#   bash .gpu/run.sh bash scripts/gpu-check.sh perf kernels study profile
 #   bash ../shared/gpu/pack.sh --data mnist --tests               # here, then the second call:
-#   bash .gpu/run.sh bash scripts/gpu-check.sh suite whole
+#   bash .gpu/run.sh bash scripts/gpu-check.sh whole suite
 # The first call installs Fashion-MNIST where Debian puts it; the second brings MNIST, so
-# only then are both data sets there for the whole study.
+# only then are both data sets there for the whole study. Steps run in the order given:
+# most important first (bench:perf holds the T = 1 target, `whole` the whole-study one), as
+# 15 minutes of device time, a machine's start included, may not see every step through.
 #
-# Steps (default: kernels study profile perf):
+# Steps (default: perf kernels study profile):
 #   suite    the test suite (needs pack.sh --tests)                     -> suite.log
 #   kernels  npm run bench:kernels -- --trials 120                      -> kernels.log
 #   study    the packed data set's half of the default study         -> study.log, results.json
@@ -26,7 +28,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-check}
 SUMMARY=$OUT/summary.txt
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(kernels study profile perf)
+[ ${#steps[@]} -gt 0 ] || steps=(perf kernels study profile)
 for s in "${steps[@]}"; do
   case $s in suite|kernels|study|profile|sweep|perf|whole) ;; *) echo "gpu-check: unknown step '$s' (suite kernels study profile sweep perf whole)" >&2; exit 2 ;; esac
 done
