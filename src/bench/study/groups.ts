@@ -92,7 +92,7 @@ export function perTrialBytes(c: Pick<StudyConfig, 'sizes' | 'batch'>): { larges
   const total =
     4 *
     (5 * params + // parameters, gradients, up to three optimizer slots
-      c.batch * (c.sizes[0] + 4 * outputs) + // the batch; each layer's product, activation, their gradients, dropout
+      2 * c.batch * 4 * outputs + // two recorded steps (full batch, last partial batch): each layer's product, activation, their gradients, dropout
       2 * EVAL_BATCH * outputs + // evaluation: each layer's product and activation
       c.batch); // the step's sample indices
   return { largestBuffer, total };
