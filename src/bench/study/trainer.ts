@@ -155,7 +155,6 @@ export class TrainingGroup {
   /** Draws every trial's shuffle of the training samples for `epoch` and zeroes the
    * running statistics. */
   beginEpoch(epoch: number): void {
-    const { trainCount } = this.config;
     this.shuffle(epoch);
     this.gpu.write(this.stats, new Float32Array(this.trials * STATS_WORDS));
   }
