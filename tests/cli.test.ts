@@ -185,6 +185,14 @@ describe('npm run bench', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/no WebGPU adapter found.*apt-get install/);
     expect(existsSync(out)).toBe(false);
+    // OPTBENCH_BACKEND forces it too (a GPU job that must not fall back to the CPU);
+    // --backend wins over it.
+    const viaEnv = await runBench(['--preset', 'quick', '--out', out], { ...env, OPTBENCH_BACKEND: 'metal' });
+    expect(viaEnv.code).toBe(3);
+    expect(ownErrors(viaEnv.stderr)).toEqual([expect.stringMatching(/no WebGPU adapter found \(backend 'metal'\)/)]);
+    expect(existsSync(out)).toBe(false);
+    const flagWins = await runBench(['--preset', 'quick', '--backend', 'metal', '--out', out], { ...env, OPTBENCH_BACKEND: 'opengles' });
+    expect(flagWins.code).toBe(3);
   });
 
   it('refuses to resume a run with different settings', async () => {

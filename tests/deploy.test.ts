@@ -75,6 +75,9 @@ describe('Kubernetes', () => {
     expect(shards.spec.podReplacementPolicy).toBe('Failed'); // one writer per shard directory
     expect(shardPod.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
     expect(mergePod.containers[0].resources.limits?.['nvidia.com/gpu']).toBeUndefined();
+    // A GPU pod without Vulkan stops at once rather than train on the CPU fallback.
+    expect(envOf(shardPod.containers[0]).OPTBENCH_BACKEND).toBe('vulkan');
+    expect(envOf(mergePod.containers[0]).OPTBENCH_BACKEND).toBeUndefined();
     expect(envOf(mergePod.containers[0]).OPTBENCH_SHARDS).toBe(String(n));
     for (const pod of [shardPod, mergePod]) {
       const c = pod.containers[0];

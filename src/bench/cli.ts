@@ -204,7 +204,8 @@ async function main(): Promise<void> {
   let gpu: Gpu;
   try {
     // Profiling is opt-in (--profile): it times every dispatch apart, which slows training.
-    gpu = await Gpu.open({ backend: config.backend, profile: config.profile });
+    // A backend named in the options or config wins; 'auto' leaves it to OPTBENCH_BACKEND.
+    gpu = await Gpu.open({ backend: config.backend === 'auto' ? undefined : config.backend, profile: config.profile });
   } catch (e) {
     if (e instanceof GpuUnavailableError) fail(e.message, 3);
     throw e;
