@@ -26,6 +26,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-check}
+# Vulkan or a stop with exit code 3 at the first step: on a GPU machine where Vulkan does not
+# open, every step would otherwise crawl on the CPU fallback until its timeout.
+export OPTBENCH_BACKEND=${OPTBENCH_BACKEND:-vulkan}
 SUMMARY=$OUT/summary.txt
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(perf kernels study profile)
