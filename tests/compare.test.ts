@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CompareError, compareDirs, comparisonMarkdown, compareRuns, findings, loadRun, ranking, writeComparison } from '../src/bench/compare/index.ts';
+import { CompareError, compareDirs, comparisonMarkdown, comparisonReport, compareRuns, findings, loadRun, ranking, writeComparison } from '../src/bench/compare/index.ts';
 import { completeGroups } from '../src/bench/compare/summary.ts';
 import { escapeHtml } from '../src/bench/report/html.ts';
 import { PRESETS, resolveConfig } from '../src/bench/study/config.ts';
@@ -180,6 +180,26 @@ describe('--compare', () => {
     // adamw is no reference cell: left out, and said so
     expect(rows.some((r) => r[1] === 'adamw')).toBe(false);
     expect(md).toContain('Not in the reference study, so left out: mnist adamw_default.');
+  });
+
+  it('a cell only one run has gets dashes on the other side and no change; a cell neither has is no row', () => {
+    // The replica without mnist rmsprop; the study without any rmsprop and without mnist sgd L2.
+    const rep = replica();
+    rep.statistics = rep.statistics.filter((c) => !(c.dataset === 'mnist' && c.optimizer === 'rmsprop'));
+    const cor = study();
+    cor.statistics = cor.statistics.filter((c) => c.optimizer !== 'rmsprop' && !(c.dataset === 'mnist' && c.optimizer === 'sgd' && c.reg === 'L2'));
+    const c = compareRuns(loadRun(writeRun('gaps-rep', rep)), loadRun(writeRun('gaps-cor', cor)));
+    // 24 reference cells less the 3 mnist rmsprop cells that neither run has.
+    expect(c.rows).toHaveLength(21);
+    expect(c.rows.some((r) => r.dataset === 'mnist' && r.optimizer === 'rmsprop')).toBe(false);
+    const only = c.rows.find((r) => r.dataset === 'fashion-mnist' && r.optimizer === 'rmsprop' && r.reg === 'L2')!;
+    expect(only.runs[0]?.mean).toBeCloseTo(REFERENCE_ACCURACY['fashion-mnist'].rmsprop.L2 + 0.002, 12);
+    expect(only.runs[1]).toBeNull();
+    expect(only.change).toBeNaN();
+    const rows = mdRows(comparisonMarkdown(comparisonReport(c)), 'Mean test accuracy per cell');
+    const r = row(rows, 'mnist', 'sgd', 'L2');
+    expect([r['seed-study mean [95% CI]'], r['seed-study − reference'], r['seed-study flag'], r['seed-study − seed-replica']]).toEqual(['—', '—', '—', '—']);
+    expect(r['seed-replica flag']).toBe('inside');
   });
 
   it('generates the summary from the numbers', () => {
