@@ -268,7 +268,10 @@ describe('--compare', () => {
     expect(() => loadRun(join(tmp, 'nowhere'))).toThrow(/does not exist/);
     expect(() => loadRun(writeRun('bad-json', '{"schema": '))).toThrow(/is not valid JSON/);
     expect(() => loadRun(writeRun('other-schema', JSON.stringify({ schema: 'something@2', config: {} })))).toThrow(/not a results file of this tool \(schema "something@2"/);
-    expect(() => loadRun(writeRun('array', '[1, 2]'))).toThrow(/not a results file of this tool/);
+    for (const [name, body] of [['array', '[1, 2]'], ['null', 'null'], ['number', '42']]) {
+      const dir = writeRun(name, body);
+      expect(() => loadRun(dir), name).toThrow(new CompareError(`${join(dir, 'results.json')} is not a results file of this tool (not a JSON object)`));
+    }
     const noStats = { ...replica(), statistics: 'none' };
     expect(() => loadRun(writeRun('no-stats', JSON.stringify(noStats)))).toThrow(/"statistics" is missing/);
     // Every other shape it refuses, each with the file named.
