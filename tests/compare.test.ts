@@ -258,6 +258,11 @@ describe('--compare', () => {
     expect(text).toContain('Neither run resets optimizer state every step');
     expect(text).toContain('custom vs adam in seed-study (study-2)');
     expect(text).toContain('custom vs adam in seed-study (study-run)');
+    // Same preset, same directory name under two parents: told apart by their order.
+    const [x, y] = ['x', 'y'].map((p) => writeRun(join(p, 'results-dir'), study()));
+    expect(compareRuns(loadRun(x), loadRun(y)).runs.map((r) => r.label)).toEqual(['seed-study (run 1)', 'seed-study (run 2)']);
+    // Different presets: the preset alone.
+    expect(compareRuns(loadRun(REPLICA_DIR), loadRun(STUDY_DIR)).runs.map((r) => r.label)).toEqual(['seed-replica', 'seed-study']);
   });
 
   it('rejects bad run directories with one-line errors', () => {
