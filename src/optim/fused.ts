@@ -29,7 +29,8 @@ class OptimizerGroup {
   readonly slotBufs: GBuf[];
   readonly hyperBuf: GBuf;
   readonly listBuf: GBuf;
-  readonly hyper: Record<string, number>[];
+  /** Each trial's resolved hyperparameters, frozen: the records cache what they hold. */
+  readonly hyper: ReadonlyArray<Readonly<Record<string, number>>>;
   /** Whether each trial still updates; set only through setActive() (it is in the record). */
   private readonly active: boolean[];
   private readonly record: Float32Array;
@@ -39,7 +40,7 @@ class OptimizerGroup {
   private base: { rows: number; values: Float32Array } | null = null;
   /** Trials with identical hyperparameters and reset flag share one perStep call a step
    * (a study's group holds many trials of few settings). */
-  private readonly perStepGroups: Array<{ h: Record<string, number>; reset: boolean; trials: number[] }>;
+  private readonly perStepGroups: Array<{ h: Readonly<Record<string, number>>; reset: boolean; trials: number[] }>;
 
   constructor(
     private readonly gpu: Gpu,
@@ -50,10 +51,10 @@ class OptimizerGroup {
     readonly trials: number[],
     readonly configs: TrialOptimizerConfig[],
   ) {
-    this.hyper = configs.map((c) => resolveHyper(spec, c.hyper));
+    this.hyper = configs.map((c) => Object.freeze(resolveHyper(spec, c.hyper)));
     this.active = trials.map(() => true);
     this.layout = recordLayout(spec);
-    const byKey = new Map<string, { h: Record<string, number>; reset: boolean; trials: number[] }>();
+    const byKey = new Map<string, { h: Readonly<Record<string, number>>; reset: boolean; trials: number[] }>();
     this.hyper.forEach((h, j) => {
       const reset = !!configs[j].resetEveryStep;
       const key = `${reset}|${JSON.stringify(Object.entries(h).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
