@@ -2,6 +2,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { consoleSummary, writeReport } from '../src/bench/report/index.ts';
+import { trialsCsv } from '../src/bench/report/csv.ts';
+import { mdCell, mdText } from '../src/bench/report/markdown.ts';
+import { kernelTable } from '../src/bench/report/tables.ts';
 import { accuracySpec, MEAN_LABEL, REFERENCE_LABEL } from '../src/bench/report/plots.ts';
 import { StudyIndex } from '../src/bench/report/study.ts';
 import { writeOutputs } from '../src/bench/study/assemble.ts';
@@ -504,5 +507,38 @@ describe('report', () => {
     expect(s).toContain('| optimizer | default | L2 |');
     expect(s).toContain('| sgd | 0.9300 ± 0.0265 · 2.50 s |');
     expect(s).toMatch(/\| my\\<opt \|.*· 1 diverged \|/);
+  });
+});
+
+describe('report pieces, by hand', () => {
+  it('trials.csv in a sweep: the setting and one column per swept key after reg, empty where a key does not apply', () => {
+    const base = trial('mnist', 'sgd', 'default', 11, 0);
+    const one = { ...base, setting: 'lr=0.1', swept: { lr: 0.1 }, epochs: base.epochs.slice(0, 1) };
+    const two = { ...base, reg: 'L2' as RegMode, setting: 'lambda=0.5', swept: { lambda: 0.5 }, epochs: base.epochs.slice(0, 1) };
+    const [header, r1, r2] = trialsCsv([one, two]).trimEnd().split('\n');
+    expect(header.split(',').slice(0, 7)).toEqual(['dataset', 'optimizer', 'reg', 'setting', 'lr', 'lambda', 'seed']);
+    expect(r1.split(',').slice(0, 7)).toEqual(['mnist', 'sgd', 'default', 'lr=0.1', '0.1', '', '11']);
+    expect(r2.split(',').slice(0, 7)).toEqual(['mnist', 'sgd', 'L2', 'lambda=0.5', '', '0.5', '11']);
+    // Without a sweep: the plain columns; a field with a comma or a quote is quoted.
+    const plain = trialsCsv([{ ...base, optimizer: 'my,"opt"', epochs: base.epochs.slice(0, 1) }]).trimEnd().split('\n');
+    expect(plain[0].split(',').slice(0, 4)).toEqual(['dataset', 'optimizer', 'reg', 'seed']);
+    expect(plain[1].startsWith('mnist,"my,""opt""",default,11,1,')).toBe(true);
+  });
+
+  it('the kernel table shows shares as percentages whether stored as fractions or as percentages; a missing first call is a dash', () => {
+    const row = (kernel: string, share: number, firstCallsMs?: number) => ({ kernel, calls: 10, totalMs: 5, meanUs: 500, share, ...(firstCallsMs === undefined ? {} : { firstCallsMs }) });
+    const shares = (rows: ReturnType<typeof row>[]) => kernelTable({ source: 'timestamp-query', rows })!.rows.map((r) => r[4]);
+    expect(shares([row('a', 0.75), row('b', 0.25)])).toEqual(['75.0', '25.0']); // fractions
+    expect(shares([row('a', 75), row('b', 25)])).toEqual(['75.0', '25.0']); // already percentages
+    expect(shares([row('a', 0.6), row('b', 0.6)])).toEqual(['0.6', '0.6']); // sum over 1: percentages
+    expect(shares([row('a', 1), row('b', NaN)])).toEqual(['100.0', '—']);
+    const t = kernelTable({ source: 'timestamp-query', rows: [row('a', 0.5, 12.5), row('b', 0.5)] })!;
+    expect(t.rows.map((r) => r[5])).toEqual(['12.5', '—']);
+    expect(kernelTable(null)).toBeNull();
+  });
+
+  it('Markdown cells and text keep to one line (\\n and \\r\\n) and escape what Markdown reads', () => {
+    expect(mdCell('a|b<c\\d\ne\r\nf')).toBe('a\\|b\\<c\\\\d e f');
+    expect(mdText('a|b<c\ne\r\nf')).toBe('a|b\\<c e f');
   });
 });
