@@ -13,6 +13,10 @@
 # only then are both data sets there for the whole study. Steps run in the order given:
 # most important first (bench:perf holds the T = 1 target, `whole` the whole-study one), as
 # 15 minutes of device time, a machine's start included, may not see every step through.
+# A call is cut at 600 s: each step's line reaches summary.txt as the step ends, so a cut
+# loses only the step it stopped. The first run on a machine also tunes the matmuls (the
+# tuner measures every candidate per shape and T; bench:kernels adds T/2 and 2T), which is
+# why the kernels step has 180 s.
 #
 # Steps (default: perf kernels study profile):
 #   suite    the test suite (needs pack.sh --tests)                     -> suite.log
@@ -69,7 +73,7 @@ step() {
 for s in "${steps[@]}"; do
   case $s in
     suite) unpack_for vitest; step suite 300 "$OUT/suite.log" vitest run ;;
-    kernels) step kernels 120 "$OUT/kernels.log" npm run bench:kernels -- --trials 120 ;;
+    kernels) step kernels 180 "$OUT/kernels.log" npm run bench:kernels -- --trials 120 ;;
     study)
       rm -rf /tmp/gc-study
       step study 90 "$OUT/study.log" npm run bench -- --datasets $DS --out /tmp/gc-study
