@@ -34,7 +34,9 @@ const USAGE = `usage: npm run bench -- [options]
   --reset-state-every-step a,b   zero these optimizers' state before every step
   --target X | d=X,d=X       validation accuracy for time-to-target
   --trials-at-once N         trials trained together (1 = one by one; default: as many as fit)
-  --backend B                auto, vulkan, metal, d3d12, opengles, opengl
+  --backend B                auto, vulkan, metal, d3d12, opengles, opengl (or OPTBENCH_BACKEND;
+                             the option wins). OPTBENCH_BOUNDS_CHECKS=1 keeps Dawn's index
+                             clamping in every shader (off by default: it slows kernels)
   --verbose                  also show Dawn's native warnings that need no action (OPTBENCH_VERBOSE=1)
   --profile                  per-kernel timings (GPU timestamps, or each dispatch alone);
                              slows training: its measured cost is reported
