@@ -5,7 +5,7 @@
 // Linux machine runs on Mesa llvmpipe. OPTBENCH_BACKEND or the `backend` option forces one.
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from './errors.ts';
-import { quietNativeLog } from './native-log.ts';
+import { envFlag, quietNativeLog } from './native-log.ts';
 
 export const BACKENDS = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'opengl'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -44,8 +44,7 @@ export interface OpenOptions {
 
 /** OPTBENCH_BOUNDS_CHECKS=1 keeps Dawn's index clamping (while writing a new kernel). */
 export function boundsChecksFromEnv(env: Record<string, string | undefined> = process.env): boolean {
-  const v = env.OPTBENCH_BOUNDS_CHECKS;
-  return v !== undefined && v !== '' && v !== '0';
+  return envFlag('OPTBENCH_BOUNDS_CHECKS', env);
 }
 
 /**
@@ -64,8 +63,8 @@ export function boundsChecksFromEnv(env: Record<string, string | undefined> = pr
  * Both need allow_unsafe_apis.
  */
 export function dawnToggles(o: { exactTimestamps: boolean; boundsChecks: boolean }): string[] {
-  const enable = [...(o.boundsChecks ? [] : ['disable_robustness'])];
-  const disable = [...(o.exactTimestamps ? ['timestamp_quantization'] : [])];
+  const enable = o.boundsChecks ? [] : ['disable_robustness'];
+  const disable = o.exactTimestamps ? ['timestamp_quantization'] : [];
   if (enable.length + disable.length === 0) return [];
   return [`enable-dawn-features=${['allow_unsafe_apis', ...enable].join(',')}`, ...(disable.length ? [`disable-dawn-features=${disable.join(',')}`] : [])];
 }

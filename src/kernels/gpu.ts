@@ -213,15 +213,9 @@ export class Gpu {
 
   /** A small buffer to bind where a kernel's optional input is unused. */
   get dummy(): GBuf {
-    if (!this.dummyBuf) {
-      // Filled like a uniform buffer (below), not through write(): the first kernel that
-      // binds it may be inside record(), where a write would submit.
-      const b = this.pool.acquire(16, STORAGE, 'unused');
-      const zeros = new Uint8Array(16);
-      if (this.profile) this.commands.push({ kind: 'write', dst: b.buffer, offset: 0, data: zeros });
-      else this.device.queue.writeBuffer(b.buffer, 0, zeros);
-      this.dummyBuf = b;
-    }
+    // Not through write(): the first kernel that binds it may be inside record(), where a
+    // write would submit.
+    this.dummyBuf ??= this.freshBuffer(new Uint8Array(16), STORAGE, 'unused');
     return this.dummyBuf;
   }
 
@@ -349,15 +343,21 @@ export class Gpu {
       }
       const padded = new Uint8Array(Math.ceil(Math.max(16, bytes.byteLength) / 16) * 16);
       padded.set(bytes);
-      u = this.pool.acquire(padded.byteLength, UNIFORM, 'uniforms');
-      // Not yet submitted work never reads a buffer fresh from the pool, so the write may
-      // skip the queue, except while profiling, when the pool recycles at once.
-      if (this.profile) this.commands.push({ kind: 'write', dst: u.buffer, offset: 0, data: padded });
-      else this.device.queue.writeBuffer(u.buffer, 0, padded);
+      u = this.freshBuffer(padded, UNIFORM, 'uniforms');
       this.uniformBuffers.set(key, u);
     }
     this.recording?.add(u);
     return u;
+  }
+
+  /** A buffer from the pool holding `data`, filled without submitting recorded work: not yet
+   * submitted work never reads a buffer fresh from the pool, so the write may skip the
+   * queue, except while profiling, when the pool recycles at once. */
+  private freshBuffer(data: Uint8Array<ArrayBuffer>, usage: number, label: string): GBuf {
+    const b = this.pool.acquire(data.byteLength, usage, label);
+    if (this.profile) this.commands.push({ kind: 'write', dst: b.buffer, offset: 0, data });
+    else this.device.queue.writeBuffer(b.buffer, 0, data);
+    return b;
   }
 
   // ---- submission ------------------------------------------------------------------------

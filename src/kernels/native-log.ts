@@ -39,9 +39,14 @@ export function quietWarnings(gpuPresent = gpuDeviceNode()): RegExp[] {
   return gpuPresent ? [LIMIT_LOWERED] : [NO_VULKAN_LOADER, LIMIT_LOWERED];
 }
 
-export function verboseNativeLog(): boolean {
-  const v = process.env.OPTBENCH_VERBOSE;
+/** An on/off environment variable: set to anything but '' or '0' is on. */
+export function envFlag(name: string, env: Record<string, string | undefined> = process.env): boolean {
+  const v = env[name];
   return v !== undefined && v !== '' && v !== '0';
+}
+
+export function verboseNativeLog(): boolean {
+  return envFlag('OPTBENCH_VERBOSE');
 }
 
 /**

@@ -45,13 +45,14 @@ export async function measureProfileOverhead(gpu: Gpu, data: GpuDataset, config:
     await round(1, true);
     const estimate = await round(1, false);
     const steps = Math.max(3, Math.min(20, Math.round(ROUND_MS / Math.max(estimate.msPerStep, 1e-3))));
-    const plain: Array<Awaited<ReturnType<typeof round>>> = [];
-    const profiled: Array<Awaited<ReturnType<typeof round>>> = [];
+    type Round = Awaited<ReturnType<typeof round>>;
+    const plain: Round[] = [];
+    const profiled: Round[] = [];
     for (let r = 0; r < 2; r++) {
       plain.push(await round(steps, false));
       profiled.push(await round(steps, true));
     }
-    const faster = (a: Awaited<ReturnType<typeof round>>, b: Awaited<ReturnType<typeof round>>) => (b.msPerStep < a.msPerStep ? b : a);
+    const faster = (a: Round, b: Round) => (b.msPerStep < a.msPerStep ? b : a);
     const bestPlain = plain.reduce(faster);
     const plainMs = bestPlain.msPerStep;
     const best = profiled.reduce(faster);
