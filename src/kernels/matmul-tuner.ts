@@ -14,9 +14,11 @@ import {
   shapeKey,
   variantKey,
   vec4Compatible,
+  type MatmulArgs,
   type MatmulVariant,
   type TunedShape,
 } from './matmul.ts';
+import { fastestOfRounds } from './interleaved-timing.ts';
 
 export interface TuneResult {
   shape: TunedShape;
@@ -93,8 +95,9 @@ export function adapterKey(gpu: Gpu): string {
   return `${r.backend}|${r.vendor}|${r.architecture}|${r.device}|${r.description}|${offered}`;
 }
 
-/** Bump when a kernel's code changes in a way that may change which candidate wins. */
-const KERNELS_VERSION = 2;
+/** Bump when a kernel's code, or how candidates are timed, changes in a way that may change
+ * which candidate wins (3: interleaved rounds, see interleaved-timing.ts). */
+const KERNELS_VERSION = 3;
 
 function readCache(file: string): CacheFile {
   try {
@@ -118,7 +121,8 @@ function writeCache(file: string, data: CacheFile): void {
 /** Samples in the stand-in data set of a gathered A: as many as a training split. */
 const GATHER_SAMPLES = 60000;
 
-async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: number): Promise<number> {
+/** Operands for timing a shape, the same for every candidate; release() gives them back. */
+function tuningOperands(gpu: Gpu, s: TunedShape): { args: Omit<MatmulArgs, 'variant'>; release: () => void } {
   const aLen = s.M * s.K, bLen = s.K * s.N, cLen = s.M * s.N;
   const e = s.epilogue;
   // A gathered A reads rows of `width` bytes of a data set through a scattered index list.
@@ -146,21 +150,25 @@ async function timeVariant(gpu: Gpu, s: TunedShape, v: MatmulVariant, reps: numb
     mask: e.mask ? { buf: E, trialStride: cLen } : undefined,
     maskScale: e.maskScale ? { buf: E, trialStride: 1 } : undefined,
     dropout: D ? { params: { buf: D, trialStride: DROPOUT_PARAM_WORDS }, stream: 1 } : undefined,
-    variant: v,
   };
+  return { args, release: () => { for (const b of bufs) gpu.release(b); } };
+}
+
+/** Each candidate's time per call on shape s: every pipeline compiled first, then batches of
+ * `reps` calls in one submit (as in a training step), in interleaved rounds. */
+async function timeCandidates(gpu: Gpu, s: TunedShape, variants: MatmulVariant[], reps: number): Promise<Array<{ candidate: MatmulVariant; ms: number }>> {
+  const { args, release } = tuningOperands(gpu, s);
   try {
-    matmul(gpu, args); // compiles the pipeline
+    for (const variant of variants) matmul(gpu, { ...args, variant });
     await gpu.sync();
-    const times: number[] = [];
-    for (let r = 0; r < 3; r++) {
+    return await fastestOfRounds(variants, async (variant) => {
       const t0 = performance.now();
-      for (let i = 0; i < reps; i++) matmul(gpu, args); // one submit, as in a training step
+      for (let i = 0; i < reps; i++) matmul(gpu, { ...args, variant });
       await gpu.sync();
-      times.push((performance.now() - t0) / reps);
-    }
-    return times.sort((x, y) => x - y)[1];
+      return (performance.now() - t0) / reps;
+    });
   } finally {
-    for (const b of bufs) gpu.release(b);
+    release();
   }
 }
 
@@ -181,7 +189,7 @@ export async function tuneMatmul(
   gpu.profile = null;
   try {
     const seen = new Set<string>();
-  for (const s of shapes) {
+    for (const s of shapes) {
       // Contiguous operands at offset 0: vec4-readable exactly when the dimensions allow.
       const probe = { buf: null as never };
       const ok = vec4Compatible(s, probe, probe);
@@ -207,10 +215,7 @@ export async function tuneMatmul(
       // few calls would time the submit, not the kernel); 3 to 200 calls.
       const rate = gpu.report.isCpu ? 1e10 : 1e13;
       const reps = Math.max(3, Math.min(200, Math.round((0.02 * rate) / Math.max(flops, 1))));
-      const measured: Array<{ variant: string; ms: number; v: MatmulVariant }> = [];
-      for (const v of candidates(gpu, ok)) {
-        measured.push({ variant: variantKey(v), ms: await timeVariant(gpu, m, v, reps), v });
-      }
+      const measured = (await timeCandidates(gpu, m, candidates(gpu, ok), reps)).map(({ candidate, ms }) => ({ variant: variantKey(candidate), ms, v: candidate }));
       measured.sort((x, y) => x.ms - y.ms);
       const best = measured[0].v;
       mine[key] = best;
