@@ -37,3 +37,32 @@ export async function timeGpu(gpu: Gpu, record: () => void, reps: number, batche
 export function repsFor(estimateMs: number, targetMs = 100, max = 500): number {
   return Math.max(3, Math.min(max, Math.round(targetMs / Math.max(estimateMs, 1e-3))));
 }
+
+/** Repetitions a steps/s figure is the median of, on every side of bench:perf (the engine
+ * here, tfjs-child.ts's REPS, torch_peer.py's timed_reps). */
+export const STEP_REPS = 5;
+
+/** Median seconds per step of `run(k)` (runs k steps and waits for them once): a calibration
+ * run that doubles k from `minSteps` until a run lasts `seconds` / 10, then STEP_REPS
+ * repetitions of at least `minSteps` steps sized to last about `seconds` in all. The same
+ * protocol as torch_peer.py's timed_reps, so the one wait per repetition (on a GPU up to a
+ * millisecond, against a step of tens of microseconds) weighs alike on both sides. */
+export async function medianStepSeconds(run: (steps: number) => Promise<void>, minSteps: number, seconds: number): Promise<{ seconds: number; perRep: number }> {
+  let k = minSteps, dt = 0;
+  for (;;) {
+    const t0 = performance.now();
+    await run(k);
+    dt = (performance.now() - t0) / 1000;
+    if (dt >= seconds / 10 || k >= 2 ** 20) break;
+    k *= 2;
+  }
+  const perRep = Math.max(minSteps, Math.round((k * seconds) / STEP_REPS / Math.max(dt, 1e-9)));
+  const per: number[] = [];
+  for (let r = 0; r < STEP_REPS; r++) {
+    const t0 = performance.now();
+    await run(perRep);
+    per.push((performance.now() - t0) / 1000 / perRep);
+  }
+  per.sort((x, y) => x - y);
+  return { seconds: per[Math.floor(STEP_REPS / 2)], perRep };
+}

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STEP_REPS as REPS } from '../measure/timing.ts';
 import { RESULT_TAG, type ChildArgs, type ChildResult } from './tfjs.ts';
 
 const FEATURES = 784;
@@ -15,7 +16,6 @@ const CLASSES = 10;
 const HIDDEN = [128, 128];
 /** Rows of the device-resident synthetic training set (a batch is sliced from it per step). */
 const ROWS = 8192;
-const REPS = 5;
 
 // Dawn instances must stay referenced for the life of their devices (see src/kernels/device.ts).
 const keepAlive: unknown[] = [];

@@ -38,6 +38,7 @@ import time
 
 RESULT_TAG = 'TORCH_PEER_RESULT '
 EVAL_BATCH = 1000
+REPS = 5  # timed repetitions a steps/s figure is the median of (STEP_REPS in src/bench/measure/timing.ts)
 
 try:
     import torch
@@ -354,27 +355,52 @@ def run_stacked(args, data, trials, device, graphs):
     return time.perf_counter() - t0, setup, val_acc, test_loss, test_acc
 
 
+def timed_reps(run, min_steps, seconds):
+    """Median seconds per step of run(k) (k steps, then one sync), as bench:perf times the
+    engine (medianStepSeconds in src/bench/measure/timing.ts): a calibration run doubling k
+    from min_steps until a run lasts seconds / 10, then REPS repetitions of at least
+    min_steps steps sized to last about seconds in all. Returns (median, the repetitions'
+    seconds per step)."""
+    k = min_steps
+    while True:
+        t0 = time.perf_counter()
+        run(k)
+        dt = time.perf_counter() - t0
+        if dt >= seconds / 10 or k >= 1 << 20:
+            break
+        k *= 2
+    per_rep = max(min_steps, round(k * seconds / REPS / max(dt, 1e-9)))
+    reps = []
+    for _ in range(REPS):
+        t0 = time.perf_counter()
+        run(per_rep)
+        reps.append((time.perf_counter() - t0) / per_rep)
+    return statistics.median(reps), reps
+
+
 def measure_throughput(args, data, trials, device, graphs):
-    """As bench:perf measures the engine: the median of three timed runs of args.steps
-    training steps of all trials (one sync each), then one validation pass."""
+    """As bench:perf measures the engine: the median seconds per training step of all trials
+    (timed_reps: at least args.steps steps a repetition, args.seconds in all, one sync per
+    repetition), then one validation pass."""
     stack, step, setup = prepare_stack(args, data, trials, device, graphs)
     n_train = data.train_x.shape[0]
     order = shuffles(len(trials), n_train, device)
     full = [s for s, n in batch_rows(n_train, args.batch) if n == args.batch]
-    per = []
-    for rep in range(3):
-        sync(device)
-        t0 = time.perf_counter()
-        for k in range(args.steps):
-            s = full[(rep * args.steps + k) % len(full)]
+    done = 0
+
+    def run(k):
+        nonlocal done
+        for _ in range(k):
+            s = full[done % len(full)]
             step(order[:, s:s + args.batch])
+            done += 1
         sync(device)
-        per.append((time.perf_counter() - t0) / args.steps)
+
+    step_seconds, _ = timed_reps(run, args.steps, args.seconds)
     t0 = time.perf_counter()
     stack.evaluate(data.val_x, data.val_y)
     sync(device)
     eval_seconds = time.perf_counter() - t0
-    step_seconds = statistics.median(per)
     epoch = len(batch_rows(n_train, args.batch)) * step_seconds + eval_seconds
     return {'stepMs': step_seconds * 1000, 'evalMs': eval_seconds * 1000, 'epochSeconds': epoch,
             'trialEpochsPerMinute': 60 * len(trials) / epoch, 'setupSeconds': setup}
@@ -505,8 +531,8 @@ def run_loop(args, data, trials, device):
 
 
 def measure_steps(args, data, device):
-    """Steady-state steps/s of one model (the loop's code): warm-up, a calibration to about
-    args.seconds / 5 per repetition, then five timed repetitions; the median counts."""
+    """Steady-state steps/s of one model (the loop's code): warm-up, then timed_reps over
+    about args.seconds."""
     h = args.hyper[args.optimizer]
     check_hyper(args.optimizer, h)
     trial = {'optimizer': args.optimizer, 'hyper': h, 'reg': 'default', 'seed': args.seeds[0], 'l2': 0.0, 'dropout': 0.0}
@@ -527,21 +553,7 @@ def measure_steps(args, data, device):
     t0 = time.perf_counter()
     run(5)
     warmup = time.perf_counter() - t0
-    k = 5
-    while True:  # calibration: steps per repetition
-        t0 = time.perf_counter()
-        run(k)
-        dt = time.perf_counter() - t0
-        if dt >= args.seconds / 10 or k >= 1 << 20:
-            break
-        k *= 2
-    per_rep = max(1, int(k * (args.seconds / 5) / dt))
-    reps = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        run(per_rep)
-        reps.append((time.perf_counter() - t0) / per_rep)
-    s = statistics.median(reps)
+    s, reps = timed_reps(run, 5, args.seconds)
     loss = (single.loss_sum / (done * args.batch)).item()
     return {'stepsPerSecond': 1 / s, 'msPerStep': s * 1000, 'warmupMs': warmup * 1000, 'steps': done,
             'repetitionMs': [r * 1000 for r in reps], 'meanTrainLoss': loss}
@@ -568,8 +580,8 @@ def parse(argv):
     p.add_argument('--dropout', type=float, default=0.3)
     p.add_argument('--sizes', default='784,128,128,10')
     p.add_argument('--optimizer', default='adam', help='--task steps: the optimizer')
-    p.add_argument('--seconds', type=float, default=5, help='--task steps: timed seconds, about')
-    p.add_argument('--steps', type=int, default=10, help='--task throughput: steps per timed run')
+    p.add_argument('--seconds', type=float, default=5, help='--task steps and throughput: timed seconds, about')
+    p.add_argument('--steps', type=int, default=10, help='--task throughput: the fewest steps in a timed repetition')
     args = p.parse_args(argv)
     args.optimizers = args.optimizers.split(',')
     args.regs = args.regs.split(',')

@@ -21,10 +21,11 @@ import { uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
 import { measureTfjs, type PeerResult } from '../peers/tfjs.ts';
 import { planTrials } from '../study/plan.ts';
 import { TrainingGroup, type TrialSetup } from '../study/trainer.ts';
+import { medianStepSeconds } from '../measure/timing.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { parsePerfArgs, type PerfOptions } from './perf-options.ts';
 import { compareStudy, formatStudy, type StudyComparison } from './study-compare.ts';
-import { measureTorch, openTorchPeer, type TorchSection } from './torch-peer.ts';
+import { measureTorch, openTorchPeer, throughputMinSteps, type TorchSection } from './torch-peer.ts';
 
 const study = PRESETS['seed-study'];
 const SIZES = study.sizes;
@@ -32,24 +33,20 @@ const BATCH = 128;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Median seconds per training step of a group, after warm-up (steps submitted back to
- * back, one sync per timed batch: no read-back inside the timed steps). */
-async function stepSeconds(gpu: Gpu, group: TrainingGroup, steps: number, batches: number): Promise<number> {
+ * back, one sync per timed repetition: no read-back inside the timed steps), by the peers'
+ * protocol (medianStepSeconds): repetitions of at least `minSteps` lasting `seconds` in all. */
+async function stepSeconds(gpu: Gpu, group: TrainingGroup, minSteps: number, seconds: number): Promise<number> {
   group.beginEpoch(0);
   let start = 0;
-  const next = () => {
-    group.trainStep(start);
-    start = (start + BATCH) % (group.config.trainCount - BATCH);
-  };
-  for (let i = 0; i < 3; i++) next();
-  await gpu.sync();
-  const per: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) next();
+  const run = async (k: number) => {
+    for (let i = 0; i < k; i++) {
+      group.trainStep(start);
+      start = (start + BATCH) % (group.config.trainCount - BATCH);
+    }
     await gpu.sync();
-    per.push((performance.now() - t0) / 1000 / steps);
-  }
-  return per.sort((a, b) => a - b)[Math.floor(per.length / 2)];
+  };
+  await run(3);
+  return (await medianStepSeconds(run, minSteps, seconds)).seconds;
 }
 
 function group(gpu: Gpu, data: GpuDataset, setups: TrialSetup[]): TrainingGroup {
@@ -95,7 +92,7 @@ async function main(o: PerfOptions): Promise<void> {
   await tuneMatmul(gpu, mlpMatmulShapes(SIZES, BATCH, 1, { backward: true, dropout: false }).map((s) => s.shape));
   for (const optimizer of ['adam', 'sgd']) {
     const g = group(gpu, data, [{ seed: 1, optimizer: { optimizer, hyper: planTrials(study).find((p) => p.optimizer === optimizer)!.hyper }, dropout: 0 }]);
-    const s = await stepSeconds(gpu, g, 50, 5);
+    const s = await stepSeconds(gpu, g, 50, o.seconds);
     g.destroy();
     engine.push({ optimizer, stepsPerSecond: 1 / s, msPerStep: s * 1000 });
     log(`engine ${optimizer}: ${(1 / s).toFixed(1)} steps/s (${(s * 1000).toFixed(2)} ms/step)`);
@@ -106,12 +103,12 @@ async function main(o: PerfOptions): Promise<void> {
   const setupOf = (i: number): TrialSetup => ({ seed: plan[i].seed, optimizer: plan[i].opt, dropout: plan[i].dropout });
   const cells = [...new Map(plan.map((p, i) => [`${p.optimizer}/${p.reg}`, i])).values()]; // one trial per cell
   const throughput: Throughput[] = [];
-  const measure = async (mode: string, setups: TrialSetup[], stepsTimed: number): Promise<Throughput> => {
+  const measure = async (mode: string, setups: TrialSetup[], minSteps: number, seconds: number): Promise<Throughput> => {
     const T = setups.length;
     await tuneMatmul(gpu, mlpMatmulShapes(SIZES, BATCH, T, { backward: true, dropout: true }).map((s) => s.shape));
     gpu.pool.resetPeak();
     const g = group(gpu, data, setups);
-    const s = await stepSeconds(gpu, g, stepsTimed, 3);
+    const s = await stepSeconds(gpu, g, minSteps, seconds);
     const t0 = performance.now();
     await g.evaluate(data.train, steps, study.validation);
     const evalMs = performance.now() - t0;
@@ -122,14 +119,14 @@ async function main(o: PerfOptions): Promise<void> {
   };
   // One by one: each of the 12 cells alone, averaged (the study's mix).
   const alone: Throughput[] = [];
-  for (const i of cells) alone.push(await measure('one by one', [setupOf(i)], 20));
+  for (const i of cells) alone.push(await measure('one by one', [setupOf(i)], 20, o.seconds / cells.length));
   const mean = (f: (t: Throughput) => number) => alone.reduce((a, t) => a + f(t), 0) / alone.length;
   const epochAlone = mean((t) => t.epochSeconds);
   throughput.push({ mode: 'one by one (mean of the 12 cells)', trialsAtOnce: 1, stepMs: mean((t) => t.stepMs), evalMs: mean((t) => t.evalMs), epochSeconds: epochAlone, trialEpochsPerMinute: 60 / epochAlone, peakGpuBytes: Math.max(...alone.map((t) => t.peakGpuBytes ?? 0)) });
   log(`one by one: ${throughput[0].trialEpochsPerMinute.toFixed(2)} trial-epochs/min`);
   for (const T of [12, 120].filter((t) => t <= o.maxTrials)) {
     const setups = Array.from({ length: T }, (_, k) => setupOf(T === 12 ? cells[k] : k));
-    const r = await measure('batched', setups, T > 12 ? 5 : 10);
+    const r = await measure('batched', setups, throughputMinSteps(T), o.seconds);
     throughput.push(r);
     log(`batched T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min, peak GPU memory ${(r.peakGpuBytes! / 2 ** 20).toFixed(0)} MiB`);
   }

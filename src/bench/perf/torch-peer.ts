@@ -60,6 +60,12 @@ export interface TorchSection {
   throughput: Array<TorchThroughput & { engineSpeedup: number | null }>;
 }
 
+/** The fewest steps a timed repetition of T stacked trials has, on both sides (on a CPU a
+ * step of 120 trials takes about a second, so its repetitions are short in steps). */
+export function throughputMinSteps(T: number): number {
+  return T > 12 ? 5 : 10;
+}
+
 /** The peer against bench:perf's engine measurements: one model's steps/s against the
  * engine's one trial (same optimizers), stacked trials against the engine's batched T. */
 export async function measureTorch(
@@ -85,7 +91,7 @@ export async function measureTorch(
     const c = { ...fashion, seeds: T === 12 ? study.seeds.slice(0, 1) : study.seeds };
     const mine = throughput.find((t) => t.mode === 'batched' && t.trialsAtOnce === T);
     for (const mode of peer.cuda ? ['graphs', 'batched'] : ['batched']) {
-      const args = ['--task', 'throughput', '--mode', mode, '--steps', String(T > 12 ? 5 : 10), ...(await workloadArgs(c, c.datasets))];
+      const args = ['--task', 'throughput', '--mode', mode, '--steps', String(throughputMinSteps(T)), '--seconds', String(o.seconds), ...(await workloadArgs(c, c.datasets))];
       for (const r of await runTorch<TorchThroughput>(peer, args, log, `throughput (${mode}, T=${T})`)) {
         section.throughput.push({ ...r, engineSpeedup: mine ? mine.trialEpochsPerMinute / r.trialEpochsPerMinute : null });
         log(`torch ${mode} T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min (${r.stepMs.toFixed(1)} ms/step)`);
