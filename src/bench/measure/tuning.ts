@@ -19,10 +19,11 @@ export function mlpMatmulShapes(sizes: number[], rows: number, trials: number, o
     const last = i + 2 === sizes.length;
     const gatherA = i === 0;
     const x = gatherA ? 'X(u8)' : 'X';
-    out.push({ label: `fwd L${i + 1} ${x}*W+b${last ? '' : ',relu'}`, shape: { form: 'NN', M: rows, N: fout, K: fin, trials, gatherA, epilogue: { ...NONE, bias: true, relu: !last, dropout: opts.dropout && !last } } });
+    const drop = opts.dropout && !last;
+    out.push({ label: `fwd L${i + 1} ${x}*W+b${last ? '' : ',relu'}${drop ? ',drop' : ''}`, shape: { form: 'NN', M: rows, N: fout, K: fin, trials, gatherA, epilogue: { ...NONE, bias: true, relu: !last, dropout: drop } } });
     if (!opts.backward) continue;
     out.push({ label: `dW,db L${i + 1} ${x}^T*dY`, shape: { form: 'TN', M: fin, N: fout, K: rows, trials, gatherA, epilogue: { ...NONE, biasGrad: true } } });
-    if (i > 0) out.push({ label: `dX L${i + 1} dY*W^T,mask`, shape: { form: 'NT', M: rows, N: fin, K: fout, trials, epilogue: { ...NONE, mask: true, maskScale: opts.dropout } } });
+    if (i > 0) out.push({ label: `dX L${i + 1} dY*W^T,mask${opts.dropout ? '/keep' : ''}`, shape: { form: 'NT', M: rows, N: fin, K: fout, trials, epilogue: { ...NONE, mask: true, maskScale: opts.dropout } } });
   }
   return out;
 }

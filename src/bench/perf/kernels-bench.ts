@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { colsum } from '../../kernels/colsum.ts';
 import { BACKENDS, type BackendName } from '../../kernels/device.ts';
-import { dropout, dropoutParams } from '../../kernels/dropout.ts';
+import { dropout, DROPOUT_PARAM_WORDS, dropoutParams } from '../../kernels/dropout.ts';
 import { axpy, relu, reluBackward } from '../../kernels/elementwise.ts';
 import { Gpu } from '../../kernels/gpu.ts';
 import { chosenVariant, matmul, variantKey, type MatmulForm } from '../../kernels/matmul.ts';
@@ -45,7 +45,13 @@ console.log(`adapter: ${gpu.describe()}`);
 const PER_SUBMIT = 10;
 console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${PER_SUBMIT} calls per submit`);
 
-const mmShapes = mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: false }).map(({ label, shape }) => ({ label, s: shape }));
+// The products of a step without dropout, then those a step with dropout trials runs
+// instead (dropout in the forward epilogue, its 1/keep in the backward mask): a study's
+// group holds both kinds of trial, so its step runs the second set. All are tuned here, so
+// the training step measured below runs the kernels training would.
+const plain = mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: false });
+const plainKeys = new Set(plain.map((m) => JSON.stringify(m.shape)));
+const mmShapes = [...plain, ...mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: true }).filter((m) => !plainKeys.has(JSON.stringify(m.shape)))].map(({ label, shape }) => ({ label, s: shape }));
 if (!values['no-tune']) {
   const tuned = await tuneMatmul(gpu, mmShapes.map((m) => m.s));
   const fresh = tuned.filter((t) => !t.fromCache).length;
@@ -84,6 +90,8 @@ for (const m of mmShapes) {
   const cSpan = cLen + (s.epilogue.biasGrad ? s.N + ((4 - ((cLen + s.N) % 4)) % 4) : 0);
   const A = gpu.buffer(s.gatherA ? 4 : aLen * T * f32, 'a'), Bb = gpu.buffer(bLen * T * f32, 'b'), C = gpu.buffer(cSpan * T * f32, 'c');
   const bias = gpu.buffer(s.N * T * f32, 'bias'), H = gpu.buffer(cLen * T * f32, 'h'), scales = gpu.buffer(T * f32, 'scales');
+  // Dropout at the study's p = 0.3 in every trial: the costlier case (a trial at keep 1 skips the hash).
+  const dropParams = gpu.upload(Uint32Array.from(Array.from({ length: T }, (_, t) => [...dropoutParams(t + 1, 0.7, 3)]).flat()), 'dropout-params');
   const args = {
     ...s,
     a: s.gatherA ? { buf: dataset } : { buf: A, trialStride: aLen },
@@ -94,11 +102,12 @@ for (const m of mmShapes) {
     relu: s.epilogue.relu,
     mask: s.epilogue.mask ? { buf: H, trialStride: cLen } : undefined,
     maskScale: s.epilogue.maskScale ? { buf: scales, trialStride: 1 } : undefined,
+    dropout: s.epilogue.dropout ? { params: { buf: dropParams, trialStride: DROPOUT_PARAM_WORDS }, stream: 1 } : undefined,
   };
   const v = variantKey(chosenVariant(gpu, args));
   const aBytes = s.gatherA ? aLen : aLen * f32;
   await bench(`matmul_${s.form.toLowerCase() as Lowercase<MatmulForm>}${s.gatherA ? '_u8' : ''}`, `${m.label} ${s.M}x${s.K}x${s.N}`, v, 2 * s.M * s.N * s.K * T, (aBytes + (bLen + cLen) * f32) * T, () => matmul(gpu, args));
-  for (const b of [A, Bb, C, bias, H, scales]) gpu.release(b);
+  for (const b of [A, Bb, C, bias, H, scales, dropParams]) gpu.release(b);
 }
 
 {
@@ -130,10 +139,10 @@ const scaling = await measureScaling(gpu, B, Math.max(2, Math.floor(T / 2)), !va
 
 if (values.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, step, scaling }, null, 1));
 else {
-  console.log(`${'kernel'.padEnd(14)} ${'shape'.padEnd(34)} ${'implementation'.padEnd(22)} ${'ms/call'.padStart(9)} ${'best ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`);
+  console.log(`${'kernel'.padEnd(14)} ${'shape'.padEnd(40)} ${'implementation'.padEnd(22)} ${'ms/call'.padStart(9)} ${'best ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`);
   for (const r of rows) {
     console.log(
-      `${r.kernel.padEnd(14)} ${r.shape.padEnd(34)} ${r.variant.padEnd(22)} ${r.msPerCall.toFixed(4).padStart(9)} ${r.bestMs.toFixed(4).padStart(9)} ${(r.gflops === null ? '-' : r.gflops.toFixed(2)).padStart(8)} ${r.gbps.toFixed(2).padStart(7)}`,
+      `${r.kernel.padEnd(14)} ${r.shape.padEnd(40)} ${r.variant.padEnd(22)} ${r.msPerCall.toFixed(4).padStart(9)} ${r.bestMs.toFixed(4).padStart(9)} ${(r.gflops === null ? '-' : r.gflops.toFixed(2)).padStart(8)} ${r.gbps.toFixed(2).padStart(7)}`,
     );
   }
   console.log('ms/call: median of 5 batches (GFLOP/s and GB/s from it); best ms: the fastest batch');
