@@ -96,8 +96,8 @@ export function adapterKey(gpu: Gpu): string {
 }
 
 /** Bump when a kernel's code, or how candidates are timed, changes in a way that may change
- * which candidate wins (3: interleaved rounds, see interleaved-timing.ts). */
-const KERNELS_VERSION = 3;
+ * which candidate wins (3: interleaved rounds, see interleaved-timing.ts; 4: matmul_vec4's dropout epilogue). */
+const KERNELS_VERSION = 4;
 
 function readCache(file: string): CacheFile {
   try {
