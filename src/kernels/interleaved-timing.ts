@@ -14,7 +14,11 @@ export interface RoundsOptions {
   keepWithin: number;
 }
 
-export const TUNING_ROUNDS: RoundsOptions = { rounds: 5, pruneAfter: 2, keepWithin: 1.5 };
+// Pruning saves time where candidates differ by multiples (on a GPU, the CPU-style kernels);
+// it waits three rounds and a 2x gap because a short slow phase can make the best candidate
+// look 1.5x slow in two rounds in a row (after two rounds at 1.5x, a tuning here once cached
+// 8x16 tiles that measure 20% slower than the 16x16 ones every rerun picks; most likely so).
+export const TUNING_ROUNDS: RoundsOptions = { rounds: 5, pruneAfter: 3, keepWithin: 2 };
 
 /** Each candidate's fastest time over interleaved rounds, in the candidates' order. */
 export async function fastestOfRounds<T>(candidates: T[], time: (c: T) => Promise<number>, o: RoundsOptions = TUNING_ROUNDS): Promise<Array<{ candidate: T; ms: number }>> {
