@@ -1,7 +1,8 @@
 // npm run bench:kernels — every kernel at the study's shapes (batch 128; 784, 128, 10
 // features): time per call, GFLOP/s, GB/s, and which matmul implementation was chosen;
-// then a whole training step dispatch by dispatch (dispatches per step, the per-kernel sum
-// against the step's time) and a kernel's time at three sizes of its work.
+// then the fused optimizer updates against the copy bandwidth; then a whole training step
+// dispatch by dispatch (dispatches per step, the per-kernel sum against the step's time) and
+// a kernel's time at three sizes of its work.
 import { parseArgs } from 'node:util';
 import { colsum } from '../../kernels/colsum.ts';
 import { BACKENDS, type BackendName } from '../../kernels/device.ts';
@@ -15,6 +16,7 @@ import { repsFor, timeGpu } from '../measure/timing.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { formatScaling, measureScaling } from './kernel-scaling.ts';
 import { formatStepReport, measureTrainingStep } from './step-report.ts';
+import { formatBandwidth, measureBandwidth } from './bandwidth.ts';
 
 const { values } = parseArgs({
   options: {
@@ -134,10 +136,11 @@ for (const m of mmShapes) {
   await bench('axpy', `${P} params (MLP)`, '-', 2 * P * T, 3 * P * T * f32, () => axpy(gpu, -0.1, { buf: X, trialStride: P }, { buf: Y, trialStride: P }, P, T));
 }
 
+const bandwidth = await measureBandwidth(gpu, [784, 128, 128, 10], T);
 const step = await measureTrainingStep(gpu, T, B);
 const scaling = await measureScaling(gpu, B, Math.max(2, Math.floor(T / 2)), !values['no-tune']);
 
-if (values.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, step, scaling }, null, 1));
+if (values.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, bandwidth, step, scaling }, null, 1));
 else {
   console.log(`${'kernel'.padEnd(14)} ${'shape'.padEnd(40)} ${'implementation'.padEnd(22)} ${'ms/call'.padStart(9)} ${'best ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`);
   for (const r of rows) {
@@ -146,6 +149,8 @@ else {
     );
   }
   console.log('ms/call: median of 5 batches (GFLOP/s and GB/s from it); best ms: the fastest batch');
+  console.log('');
+  for (const line of formatBandwidth(bandwidth)) console.log(line);
   console.log('');
   console.log(formatStepReport(step));
   console.log('');
