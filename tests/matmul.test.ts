@@ -196,6 +196,13 @@ describe('matmul against the float64 reference, every implementation the tuner c
     await check(studyCases(2, true)[0].c, oneOfEach, 24); // the study's first layer, gathered
   });
 
+  // matmul_vec4 stores a tile with dropout through its own loop (store_tile): every tile size
+  // it is offered, on a shape whose edges cut through tiles of each.
+  it('fuses inverted dropout in every vec4 tile size', async () => {
+    const vec4 = EVERY.filter((v) => v.kind === 'vec4');
+    await check({ form: 'NN', M: 20, N: 36, K: 28, T: 2, bias: true, relu: true, dropout: true }, vec4, 25);
+  });
+
   it('reads A from uint8 images through an index list, bit for bit as from their float copy (NN, TN)', async () => {
     // Odd widths put rows at unaligned byte addresses; an odd byte offset too.
     await check({ form: 'NN', M: 13, N: 10, K: 21, T: 3, bias: true, relu: true, gather: { samples: 40, byteOffset: 3 } }, EVERY, 13);
