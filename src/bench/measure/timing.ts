@@ -38,6 +38,15 @@ export function repsFor(estimateMs: number, targetMs = 100, max = 500): number {
   return Math.max(3, Math.min(max, Math.round(targetMs / Math.max(estimateMs, 1e-3))));
 }
 
+/** timeGpu over batches of about 100 ms: a probe of `perSubmit` calls (one without it)
+ * sizes the batches (a multiple of `perSubmit`); without `perSubmit` a batch is one submit. */
+export async function timeCalibrated(gpu: Gpu, record: () => void, perSubmit?: number): Promise<Timing> {
+  const probe = perSubmit ?? 1;
+  const first = await timeGpu(gpu, record, probe, 1, probe);
+  const reps = Math.ceil(repsFor(first.medianMs) / probe) * probe;
+  return timeGpu(gpu, record, reps, 5, perSubmit ?? reps);
+}
+
 /** Repetitions a steps/s figure is the median of, on every side of bench:perf (the engine
  * here, tfjs-child.ts's REPS, torch_peer.py's timed_reps). */
 export const STEP_REPS = 5;

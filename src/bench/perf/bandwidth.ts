@@ -6,7 +6,7 @@
 import type { Gpu } from '../../kernels/gpu.ts';
 import { MLP } from '../../nn/mlp.ts';
 import { Optimizers } from '../../optim/fused.ts';
-import { repsFor, timeGpu } from '../measure/timing.ts';
+import { timeCalibrated } from '../measure/timing.ts';
 
 /** The study's optimizers, with their default (the study's) hyperparameters. */
 const OPTIMIZERS = ['sgd', 'adam', 'rmsprop', 'custom'];
@@ -25,37 +25,35 @@ export function updateBytes(slots: number, perTrial: number, trials: number): nu
   return (3 + 2 * slots) * 4 * perTrial * trials;
 }
 
-/** Median ms per call over batches of about 100 ms, each batch one submit (as in a step). */
-async function medianMs(gpu: Gpu, record: () => void): Promise<number> {
-  const first = await timeGpu(gpu, record, 1, 1);
-  const reps = repsFor(first.medianMs);
-  return (await timeGpu(gpu, record, reps, 5, reps)).medianMs;
-}
-
 export async function measureBandwidth(gpu: Gpu, sizes: number[], trials: number): Promise<BandwidthReport> {
   const updates: BandwidthReport['updates'] = [];
   let largest = 0;
-  for (const optimizer of OPTIMIZERS) {
-    const model = new MLP(gpu, { sizes }, trials);
-    const opt = new Optimizers(gpu, model.arena, Array.from({ length: trials }, () => ({ optimizer, hyper: {} })));
-    try {
-      await opt.ready();
-      opt.prepare(1, 128);
-      const ms = await medianMs(gpu, () => opt.dispatch());
-      const slots = opt.groups[0].slots.length;
-      const bytes = updateBytes(slots, model.arena.perTrial, trials);
-      largest = Math.max(largest, bytes);
-      updates.push({ optimizer, slots, bytes, ms, gbps: bytes / ms / 1e6, ofCopy: 0 });
-    } finally {
-      opt.destroy();
-      model.destroy();
+  // One model serves every optimizer: each update only needs an arena to read and write.
+  const model = new MLP(gpu, { sizes }, trials);
+  try {
+    for (const optimizer of OPTIMIZERS) {
+      const opt = new Optimizers(gpu, model.arena, Array.from({ length: trials }, () => ({ optimizer, hyper: {} })));
+      try {
+        await opt.ready();
+        opt.prepare(1, 128);
+        // Each batch of updates in one submit, as in a step.
+        const ms = (await timeCalibrated(gpu, () => opt.dispatch())).medianMs;
+        const slots = opt.groups[0].slots.length;
+        const bytes = updateBytes(slots, model.arena.perTrial, trials);
+        largest = Math.max(largest, bytes);
+        updates.push({ optimizer, slots, bytes, ms, gbps: bytes / ms / 1e6, ofCopy: 0 });
+      } finally {
+        opt.destroy();
+      }
     }
+  } finally {
+    model.destroy();
   }
   // As many bytes each way as the largest update moves in all, within the device's buffer limit.
   const size = Math.min(Math.max(MIN_COPY_BYTES, Math.ceil(largest / 2 / 4) * 4), Math.floor(gpu.device.limits.maxBufferSize / 4) * 4);
   const src = gpu.buffer(size, 'copy-src'), dst = gpu.buffer(size, 'copy-dst');
   try {
-    const ms = await medianMs(gpu, () => gpu.copy(src, 0, dst, 0, size));
+    const ms = (await timeCalibrated(gpu, () => gpu.copy(src, 0, dst, 0, size))).medianMs;
     const copy = { bytes: size, ms, gbps: (2 * size) / ms / 1e6 };
     for (const u of updates) u.ofCopy = u.gbps / copy.gbps;
     return { trials, copy, updates };

@@ -12,7 +12,7 @@ import { Gpu } from '../../kernels/gpu.ts';
 import { chosenVariant, matmul, variantKey, type MatmulForm } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
 import { softmaxCrossEntropy } from '../../kernels/softmax-ce.ts';
-import { repsFor, timeGpu } from '../measure/timing.ts';
+import { timeCalibrated } from '../measure/timing.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { formatScaling, measureScaling } from './kernel-scaling.ts';
 import { formatStepReport, measureTrainingStep } from './step-report.ts';
@@ -43,7 +43,7 @@ if (!(BACKENDS as readonly string[]).includes(values.backend!)) {
 // report and the scaling check below profile, so ask Dawn for unquantized timestamps.
 const gpu = await Gpu.open({ backend: values.backend as BackendName, exactTimestamps: true });
 console.log(`adapter: ${gpu.describe()}`);
-// Ten calls per submit, as kernels run inside a training step (see timeGpu).
+// Ten calls per submit, as kernels run inside a training step (see timeGpu in measure/timing.ts).
 const PER_SUBMIT = 10;
 console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${PER_SUBMIT} calls per submit`);
 
@@ -73,8 +73,7 @@ interface Row {
 const rows: Row[] = [];
 
 async function bench(kernel: string, shape: string, variant: string, flops: number | null, bytes: number, record: () => void): Promise<void> {
-  const first = await timeGpu(gpu, record, PER_SUBMIT, 1, PER_SUBMIT);
-  const t = await timeGpu(gpu, record, Math.ceil(repsFor(first.medianMs) / PER_SUBMIT) * PER_SUBMIT, 5, PER_SUBMIT);
+  const t = await timeCalibrated(gpu, record, PER_SUBMIT);
   const s = t.medianMs / 1e3;
   rows.push({ kernel, shape, variant, msPerCall: t.medianMs, bestMs: t.minMs, gflops: flops === null ? null : flops / s / 1e9, gbps: bytes / s / 1e9 });
 }
