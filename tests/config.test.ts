@@ -218,7 +218,7 @@ describe('resolveConfig, every message and edge', () => {
     }
     const typo = configFile({ epoch: 2 });
     expect(refusal({ config: typo })).toBe(
-      `config file ${typo}: unknown field 'epoch' (fields: preset, datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, target, trialsAtOnce, resetStateEveryStep, backend, profile, dataDir)`,
+      `config file ${typo}: unknown field 'epoch' (fields: preset, datasets, optimizers, hyper, regs, l2, dropout, seeds, independentSeeds, epochs, batch, validation, trainSamples, sizes, init, target, trialsAtOnce, resetStateEveryStep, backend, profile, dataDir)`,
     );
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ epochs: 0 }, 'epochs must be an integer >= 1, got 0'],

@@ -148,7 +148,8 @@ describe('report', () => {
   it('writes tables.md, three SVGs per data set and index.html', async () => {
     const dir = tempDir();
     const files = await writeReport(dir, results);
-    expect(files.all).toHaveLength(DATASETS.length * 3 + 2);
+    // three SVGs per data set, a critical-difference diagram per metric, tables.md, index.html
+    expect(files.all).toHaveLength(DATASETS.length * 3 + 3 + 2);
     for (const f of files.all) expect(existsSync(f), f).toBe(true);
     expect(Object.keys(files.plots)).toEqual(DATASETS);
     expect(basename(files.plots['fashion-mnist'].loss)).toBe('loss-fashion-mnist.svg');
@@ -259,9 +260,10 @@ describe('report', () => {
       '',
       ...summary('mnist', ['| sgd | 0.9300 ± 0.0265 · 2.50 s | 0.8650 ± 0.0050 · 4.60 s |', '| my\\<opt | 0.8750 ± 0.0050 · 5.10 s | 0.8850 ± 0.0071 · 5.60 s · 1 diverged |']),
       ...summary('fashion-mnist', ['| sgd | 0.8850 ± 0.0050 · 4.10 s | 0.8950 ± 0.0050 · 4.60 s |', '| my\\<opt | 0.9050 ± 0.0050 · 5.10 s | 0.9150 ± 0.0050 · 5.60 s |']),
-      '## Against the reference study',
+      '### Conclusions',
       '',
     ]);
+    expect(md.indexOf('## Against the reference study')).toBeGreaterThan(md.indexOf('### Conclusions'));
     expect(md).toContain('\n\nThis run (tiny\\<&>"preset) keeps every optimizer\'s state across steps (correct optimizers).\n\n');
   });
 
@@ -334,7 +336,7 @@ describe('report', () => {
       expect(html).toContain(`<h3>Final test accuracy — ${ds}</h3>`);
       expect(html).toContain(`Training loss per epoch — ${ds}`);
     }
-    expect((html.match(/<svg/g) ?? []).length).toBe(DATASETS.length * 3);
+    expect((html.match(/<svg/g) ?? []).length).toBe(DATASETS.length * 3 + 3); // and a critical-difference diagram per metric
     expect(html).toContain('<td>0.9300</td>');
     expect(html).toContain('<td>diverged</td>');
     expect(html).toContain('<th>share %</th>');

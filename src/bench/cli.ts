@@ -25,6 +25,8 @@ const USAGE = `usage: npm run bench -- [options]
   --optimizers a,b           ${listOptimizers().join(', ')}
   --regs a,b                 default, L2, dropout
   --seeds 1,2,3 | --seed-count N
+  --independent-seeds        each optimizer trains with its own seeds (drawn from these), which
+                             breaks the pairing of optimizers on a seed: a check of what pairing buys
   --epochs N  --batch N  --validation N  --train-samples N  --sizes 784,128,128,10
   --lambda X                 L2 lambda (loss + lambda/(2n) * sum w^2), default 0.7
   --dropout P                dropout rate of the dropout mode, default 0.3
@@ -161,7 +163,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
         init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
         'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
         backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
-        resume: { type: 'string' }, kernels: { type: 'string' }, 'tune-only': { type: 'boolean' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'string' }, 'independent-seeds': { type: 'boolean' }, kernels: { type: 'string' }, 'tune-only': { type: 'boolean' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       // Only --compare and --merge take positionals (run directories); checked below.

@@ -94,8 +94,10 @@ td.flag{color:#a40000;font-weight:600}ul.findings li{margin:.3rem 0}
 figure{margin:1.5rem 0;overflow-x:auto}figcaption{color:#555;font-size:.85rem}pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.8rem}
 `;
 
-/** `sweep`: a sweep's section (sweep-render.ts), in place of the reference comparison. */
-export function reportHtml(ix: StudyIndex, plots: Map<string, DatasetPlots>, sweep?: string): string {
+/** `sweep`: a sweep's section (sweep-render.ts), in place of the reference comparison;
+ * `inference` (inference-render.ts): the conclusions, at the end of the summary, and the
+ * paired comparisons and ranking after the sweep or reference section. */
+export function reportHtml(ix: StudyIndex, plots: Map<string, DatasetPlots>, sweep?: string, inference?: { conclusions: string; section: string }): string {
   const r = ix.results;
   const parts: string[] = [];
   parts.push(`<h1>Optimizer benchmark: ${escapeHtml(String(r.config.preset))}</h1>`);
@@ -104,7 +106,9 @@ export function reportHtml(ix: StudyIndex, plots: Map<string, DatasetPlots>, swe
   parts.push('<h2>Summary</h2>');
   if (sweep) parts.push(`<p>${escapeHtml(AT_BEST)}</p>`);
   for (const ds of ix.datasets()) parts.push(htmlTable(summaryTable(ix, ds), 3));
+  if (inference) parts.push(inference.conclusions);
   parts.push(sweep ?? referenceHtml(ix));
+  if (inference) parts.push(inference.section);
   let n = 0;
   for (const ds of ix.datasets()) {
     parts.push(`<h2 id="ds-${escapeHtml(ds)}">${escapeHtml(ds)}</h2>`);

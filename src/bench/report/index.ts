@@ -3,11 +3,14 @@
 // written under a temp name and renamed.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Inference } from '../results/inference.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { fileSafe } from './format.ts';
 import { reportHtml } from './html.ts';
 import { summaryMarkdown, tablesMarkdown } from './markdown.ts';
 import { datasetPlots, type DatasetPlots } from './plots.ts';
+import { cdDiagrams, cdFile, conclusionsHtml, conclusionsMarkdown, inferenceHtml, inferenceMarkdown } from './inference-render.ts';
+import { inferenceOf } from './inference.ts';
 import { StudyIndex } from './study.ts';
 import { analyzeSweep, bestView, type SweepAnalysis } from './sweep.ts';
 import { sweepPlots } from './sweep-plots.ts';
@@ -24,26 +27,28 @@ export interface ReportFiles {
   all: string[];
 }
 
-/** The index the tables and plots read, and a sweep's analysis: in a sweep the index shows
- * each optimizer and mode at its best setting. */
-function indexOf(results: ResultsFile): { ix: StudyIndex; sweep: SweepAnalysis | null } {
+/** The index the tables and plots read, a sweep's analysis (in a sweep the index shows each
+ * optimizer and mode at its best setting) and the inference (computed afresh from the trials,
+ * so a results.json written before it existed gets one too). */
+function indexOf(results: ResultsFile): { ix: StudyIndex; sweep: SweepAnalysis | null; inference: Inference } {
   const sweep = analyzeSweep(results);
-  return { ix: new StudyIndex(results, sweep ? bestView(results, sweep.best) : results), sweep };
+  return { ix: new StudyIndex(results, sweep ? bestView(results, sweep.best) : results), sweep, inference: inferenceOf(results, sweep) };
 }
 
 /** The summary tables printed at the end of a run (tables.md holds the full ones). */
 export function consoleSummary(results: ResultsFile): string {
-  const { ix, sweep } = indexOf(results);
-  return summaryMarkdown(ix, sweep ? sweepConsole(sweep) : undefined);
+  const { ix, sweep, inference } = indexOf(results);
+  return summaryMarkdown(ix, sweep ? sweepConsole(sweep) : undefined, conclusionsMarkdown(inference, 3, true));
 }
 
 export async function writeReport(dir: string, results: ResultsFile): Promise<ReportFiles> {
-  const { ix, sweep } = indexOf(results);
+  const { ix, sweep, inference } = indexOf(results);
   const rendered = new Map<string, DatasetPlots>();
   for (const ds of ix.datasets()) rendered.set(ds, await datasetPlots(ix, ds));
   const swept = sweep ? await sweepPlots(sweep) : undefined;
-  const markdown = tablesMarkdown(ix, sweep ? sweepMarkdown(sweep) : undefined);
-  const html = reportHtml(ix, rendered, sweep ? sweepHtml(sweep, swept) : undefined);
+  const diagrams = await cdDiagrams(inference);
+  const markdown = tablesMarkdown(ix, sweep ? sweepMarkdown(sweep) : undefined, { conclusions: conclusionsMarkdown(inference), section: inferenceMarkdown(inference) });
+  const html = reportHtml(ix, rendered, sweep ? sweepHtml(sweep, swept) : undefined, { conclusions: conclusionsHtml(inference), section: inferenceHtml(inference, diagrams) });
 
   await mkdir(dir, { recursive: true });
   const files: ReportFiles = { dir, tables: join(dir, 'tables.md'), html: join(dir, 'index.html'), plots: {}, all: [] };
@@ -67,6 +72,11 @@ export async function writeReport(dir: string, results: ResultsFile): Promise<Re
     };
     for (const [ds, byKey] of swept.axes) for (const [key, svg] of byKey) write(`sweep-${fileSafe(ds)}-${fileSafe(key)}.svg`, svg);
     if (swept.profile) write('profile.svg', swept.profile);
+  }
+  for (const [metric, svg] of diagrams) {
+    const path = join(dir, cdFile(metric));
+    writeFileAtomic(path, svg);
+    files.all.push(path);
   }
   writeFileAtomic(files.tables, markdown);
   files.all.push(files.tables);

@@ -31,12 +31,14 @@ function trialCount(r: ResultsFile): string {
 }
 
 /** The summary tables printed at the end of a run; `sweep`: a sweep's part (sweep-render.ts),
- * in place of the comparison with the reference study. */
-export function summaryMarkdown(ix: StudyIndex, sweep?: string): string {
+ * in place of the comparison with the reference study; `conclusions`: the conclusions in
+ * words (inference-render.ts), after the summary. */
+export function summaryMarkdown(ix: StudyIndex, sweep?: string, conclusions?: string): string {
   const r = ix.results;
   const lines = [`Study "${r.config.preset}": ${ix.datasets().length} data set(s), ${trialCount(r)}, wall time ${fmtDuration(r.wallSeconds)}`, ''];
-  if (sweep) return [...lines, sweep].join('\n');
+  if (sweep) return [...lines, sweep, ...(conclusions ? [conclusions] : [])].join('\n');
   for (const ds of ix.datasets()) lines.push(mdTable(summaryTable(ix, ds), 3));
+  if (conclusions) lines.push(conclusions);
   const ref = referenceConsoleTables(ix);
   if (ref) {
     lines.push(mdText(ref.line), '');
@@ -56,8 +58,10 @@ export function referenceMarkdown(ix: StudyIndex, level = 2): string {
 
 /** tables.md: the summary, then every data set's tables, then the kernel timings. `sweep`:
  * a sweep's section (sweep-render.ts), after the summary and in place of the comparison with
- * the reference study (made at the reference's settings, which a sweep varies). */
-export function tablesMarkdown(ix: StudyIndex, sweep?: string): string {
+ * the reference study (made at the reference's settings, which a sweep varies). `inference`
+ * (inference-render.ts): the conclusions, at the end of the summary, and the paired
+ * comparisons and ranking, after the sweep or reference section. */
+export function tablesMarkdown(ix: StudyIndex, sweep?: string, inference?: { conclusions: string; section: string }): string {
   const r: ResultsFile = ix.results;
   const out = [
     `# Optimizer benchmark: ${mdCell(r.config.preset)}`,
@@ -68,7 +72,9 @@ export function tablesMarkdown(ix: StudyIndex, sweep?: string): string {
   out.push('## Summary', '');
   if (sweep) out.push(mdText(AT_BEST), '');
   for (const ds of ix.datasets()) out.push(mdTable(summaryTable(ix, ds), 3));
+  if (inference) out.push(inference.conclusions);
   out.push(sweep ?? referenceMarkdown(ix, 2));
+  if (inference) out.push(inference.section);
   for (const ds of ix.datasets()) {
     out.push(`## ${mdCell(ds)}`, '');
     for (const t of datasetTables(ix, ds)) out.push(mdTable(t, 3));

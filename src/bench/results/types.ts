@@ -1,5 +1,6 @@
 // The shapes of what a study run records and writes (results.json, the journal, reports).
 import type { ProfileOverhead, TimingResolution } from '../../kernels/profiler.ts';
+import type { Inference } from './inference.ts';
 
 /** Regularization modes of the study. */
 export type RegMode = 'default' | 'L2' | 'dropout';
@@ -36,6 +37,10 @@ export interface TrialRecord {
   optimizer: string;
   reg: RegMode;
   seed: number;
+  /** Only with --independent-seeds: the seed the trial's generator (initialization, data
+   * order, dropout masks) ran with, drawn from `seed` and the optimizer's name, so optimizers
+   * share no seed and nothing pairs. Absent: the generator ran with `seed`. */
+  trainSeed?: number;
   /** Only in a sweep: the label of the trial's point of the grid (`lr=0.001,lambda=0.1`, or
    * `fixed` where no swept axis applies) and its swept values by key. */
   setting?: string;
@@ -172,4 +177,7 @@ export interface ResultsFile {
    * cost (the same steps timed with and without it), and one row per kernel. */
   kernels: { source: string; resolution?: TimingResolution; overhead?: ProfileOverhead | null; rows: KernelRow[] } | null;
   trials: TrialRecord[];
+  /** Paired comparisons across seeds and the ranking across problems (docs/statistics.md);
+   * absent in results written before it existed (the report computes it from the trials). */
+  inference?: Inference;
 }

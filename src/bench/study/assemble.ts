@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Gpu } from '../../kernels/gpu.ts';
 import { trialsCsv } from '../report/csv.ts';
 import { writeReport } from '../report/index.ts';
+import { inferenceOf } from '../report/inference.ts';
 import { toJson, writeFileAtomic } from '../results/files.ts';
 import type { CellLists, EnvironmentInfo, ResultsFile, TrialRecord } from '../results/types.ts';
 import { cellLists, cellStats } from '../results/stats.ts';
@@ -60,7 +61,7 @@ export function assemble(c: StudyConfig, machine: MachineFacts, plan: TrialPlan[
   }
   const groups = trials.map((t) => t.groupSize);
   const trialsAtOnce = Math.max(maxGroup, ...groups, 1);
-  return {
+  const file: ResultsFile = {
     schema: 'webgpu-optbench/results@1',
     createdAt: new Date().toISOString(),
     complete: trials.length === plan.length,
@@ -77,6 +78,7 @@ export function assemble(c: StudyConfig, machine: MachineFacts, plan: TrialPlan[
     kernels: machine.kernels,
     trials,
   };
+  return { ...file, inference: inferenceOf(file) };
 }
 
 export async function writeOutputs(dir: string, results: ResultsFile): Promise<string[]> {

@@ -26,6 +26,10 @@ export interface StudyConfig {
   /** Drop probability of the dropout mode (after each hidden ReLU); a list is a grid axis. */
   dropout: number | number[];
   seeds: number[];
+  /** Breaks the pairing for a check (--independent-seeds): each optimizer trains with its own
+   * seeds, drawn from `seeds` and its name (plan.ts), instead of every optimizer sharing a
+   * seed's initial weights, data order and dropout masks. Absent in older runs: false. */
+  independentSeeds?: boolean;
   epochs: number;
   batch: number;
   /** Validation samples, taken from the end of the training split. */
@@ -88,6 +92,7 @@ const SEED_STUDY: StudyConfig = {
   l2: 0.7,
   dropout: 0.3,
   seeds: STUDY_SEEDS,
+  independentSeeds: false,
   epochs: 10,
   batch: 128,
   validation: 10_000,
@@ -228,6 +233,7 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
     const n = int('--seed-count', f('seed-count'), 1);
     c.seeds = studySeeds(n);
   }
+  if (flags['independent-seeds'] === true) c.independentSeeds = true;
   if (f('epochs')) c.epochs = int('--epochs', f('epochs'), 1);
   if (f('batch')) c.batch = int('--batch', f('batch'), 1);
   if (f('validation') !== undefined) c.validation = int('--validation', f('validation'), 0);
@@ -320,6 +326,7 @@ export function validate(c: StudyConfig): void {
   for (const r of c.regs) if (!REG_MODES.includes(r)) throw new ConfigError(`unknown regularization mode '${r}' (known: ${REG_MODES.join(', ')})`);
   nonEmptyUnique('seeds', c.seeds);
   for (const s of c.seeds) if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new ConfigError(`seed ${s} must be an integer in [0, 2^32)`);
+  if (c.independentSeeds !== undefined && typeof c.independentSeeds !== 'boolean') throw new ConfigError(`independentSeeds must be true or false, got ${JSON.stringify(c.independentSeeds)}`);
   try {
     for (const o of c.optimizers) getOptimizer(o);
     validateHyper(c);

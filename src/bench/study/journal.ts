@@ -15,7 +15,8 @@ export const JOURNAL = 'journal.jsonl';
 /** The settings that change a trial's numbers (not the backend, batching or output). */
 export function fingerprint(c: StudyConfig): string {
   const { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep } = c;
-  const key = { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep };
+  // independentSeeds only when set, so the fingerprints of earlier runs stay as they were.
+  const key = { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep, ...(c.independentSeeds ? { independentSeeds: true } : {}) };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
 }
 

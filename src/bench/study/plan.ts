@@ -4,6 +4,7 @@
 // or the dropout rate); without sweeps every cell has one setting and the ids are the
 // reference study's `${dataset}/${optimizer}/${reg}/${seed}`. The plan is a pure function
 // of the configuration: every machine of a sharded study plans the same trials, same ids.
+import { hash4 } from '../../kernels/rng.ts';
 import type { TrialOptimizerConfig } from '../../optim/fused.ts';
 import { getOptimizer } from '../../optim/registry.ts';
 import { resolveHyper } from '../../optim/spec.ts';
@@ -17,6 +18,8 @@ export interface TrialPlan {
   optimizer: string;
   reg: RegMode;
   seed: number;
+  /** Only with independentSeeds: the seed the trial's generator runs with (see independentSeed). */
+  trainSeed?: number;
   /** The swept values of this trial (`lr`, `lambda`, `dropout`, ...) and their label, or
    * null when nothing is swept. */
   setting: Setting | null;
@@ -68,6 +71,23 @@ export function cellSettings(axes: SweepAxis[], optimizer: string, reg: RegMode)
   return points.map((p) => ({ ...p, label: p.label || FIXED }));
 }
 
+/** Key of the generator stream that draws independent seeds (rng.ts' streams are below 64). */
+const INDEPENDENT_SEEDS = 0x5eed;
+
+/** FNV-1a of a name: the optimizer's part of its independent seeds, so adding or reordering
+ * optimizers leaves every other optimizer's seeds as they were. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(name, 'utf8')) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
+  return h;
+}
+
+/** The seed an optimizer's trial of listed seed `seed` trains with under --independent-seeds:
+ * a hash of both, so no two optimizers share initial weights, data order or dropout masks. */
+export function independentSeed(seed: number, optimizer: string): number {
+  return hash4(seed, INDEPENDENT_SEEDS, nameHash(optimizer), 0);
+}
+
 /** The grid, in the order data set, optimizer, regularization mode, setting, seed. */
 export function planTrials(c: StudyConfig): TrialPlan[] {
   const axes = sweepAxes(c);
@@ -83,7 +103,7 @@ export function planTrials(c: StudyConfig): TrialPlan[] {
           for (const seed of c.seeds) {
             out.push({
               id: setting ? `${dataset}/${optimizer}/${reg}/${setting.label}/${seed}` : `${dataset}/${optimizer}/${reg}/${seed}`,
-              dataset, optimizer, reg, seed, setting, hyper,
+              dataset, optimizer, reg, seed, ...(c.independentSeeds ? { trainSeed: independentSeed(seed, optimizer) } : {}), setting, hyper,
               opt: { optimizer, hyper, l2, resetEveryStep: c.resetStateEveryStep.includes(optimizer) },
               dropout,
             });

@@ -43,7 +43,7 @@ export interface RunOutcome {
 
 function trialRecord(p: TrialPlan, groupSizeN: number, updateMs: number | null, profiled: boolean): TrialRecord {
   return {
-    id: p.id, dataset: p.dataset, optimizer: p.optimizer, reg: p.reg, seed: p.seed,
+    id: p.id, dataset: p.dataset, optimizer: p.optimizer, reg: p.reg, seed: p.seed, ...(p.trainSeed !== undefined ? { trainSeed: p.trainSeed } : {}),
     ...(p.setting ? { setting: p.setting.label, swept: p.setting.values } : {}), hyper: p.hyper,
     l2: p.opt.l2 ?? 0, dropout: p.dropout, resetEveryStep: !!p.opt.resetEveryStep,
     epochs: [], testLoss: NaN, testAccuracy: NaN, diverged: false, divergedEpoch: null,
@@ -63,7 +63,7 @@ function groupConfig(c: StudyConfig): GroupConfig {
 }
 
 function setups(plans: TrialPlan[]): TrialSetup[] {
-  return plans.map((p) => ({ seed: p.seed, optimizer: p.opt, dropout: p.dropout }));
+  return plans.map((p) => ({ seed: p.trainSeed ?? p.seed, optimizer: p.opt, dropout: p.dropout }));
 }
 
 async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: TrialPlan[], updateMs: Map<string, number>, opts: RunOptions, progress: Progress, doneEpochs: { n: number }, label: string): Promise<TrialRecord[]> {
