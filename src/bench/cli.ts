@@ -10,6 +10,7 @@ import type { BackendName } from '../kernels/device.ts';
 import { listOptimizers } from '../optim/registry.ts';
 import { shownPath, type OptimizerSource } from '../optim/loader.ts';
 import { CHECK_FLAGS, checkCommand } from './check-command.ts';
+import { benchCommand } from './command.ts';
 import { compileFileOptimizers, loadGivenOptimizerFiles, loadRecordedOptimizerFiles, loadShardOptimizerFiles, unusedOptimizerFiles } from './study/optimizer-files.ts';
 import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from './compare/index.ts';
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
@@ -22,7 +23,7 @@ import { MergeError, mergeRuns } from './study/merge.ts';
 import { runPlan } from './study/shard.ts';
 import { consoleSummary, runStudy, tuneStudy } from './study/study.ts';
 
-const USAGE = `usage: npm run bench -- [options]
+const USAGE = `usage: ${benchCommand()} [options]
   --preset NAME              ${Object.keys(PRESETS).join(' | ')} (default seed-study: the reference study)
   --config FILE.json         study settings (fields as in results.json "config"); flags override it
   --datasets a,b             mnist, fashion-mnist
@@ -269,14 +270,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${consoleSummary(results)}\n`);
     log(`wrote ${files.length} files to ${out} (open ${join(out, 'index.html')})`);
     if (interrupted) {
-      log(`stopped: ${results.trials.length} of ${results.plannedTrials} trials finished; continue with: npm run bench -- --resume ${out}`);
+      log(`stopped: ${results.trials.length} of ${results.plannedTrials} trials finished; continue with: ${benchCommand()} --resume ${out}`);
       process.exitCode = 130;
     }
   } catch (e) {
     if (e instanceof DataError) fail(e.message.split('\n').join(' | '), 2);
     if (e instanceof ConfigError) fail(e.message);
     if (e instanceof GpuDeviceLostError || e instanceof GpuValidationError || e instanceof ShaderCompileError) {
-      fail(`${e.message.split('\n')[0]}; finished trials are saved in ${out}: continue with npm run bench -- --resume ${out}`, 1);
+      fail(`${e.message.split('\n')[0]}; finished trials are saved in ${out}: continue with ${benchCommand()} --resume ${out}`, 1);
     }
     throw e;
   } finally {
