@@ -124,6 +124,25 @@ describe('mistakes the checker catches', () => {
     expect(assigns('mm = 1.0; x.m = 2.0;', 'm')).toBe(false);
   });
 
+  it("the spec's own code throwing is a finding, not a crash", async () => {
+    const throwing = { ...base, name: 'check-throws', reference: (p: number, g: number, s: Record<string, number>, h: Record<string, number>, d: Record<string, number>) => {
+      if (d.bc < 0.25) throw new Error('boom');
+      return base.reference(p, g, s, h, d);
+    } };
+    // bc = 1 - 0.9^t: below 0.25 only at t = 1, 2.
+    const r = await checkOptimizer(gpu(), throwing);
+    expect(r.passed).toBe(false);
+    expect(r.problems).toEqual(["check-throws's reference threw at step 1, element 0 (case defaults): boom"]);
+    const late = { ...base, name: 'check-late-perstep', perStep: (h: Record<string, number>, t: number) => {
+      if (t === 4) throw new Error('no step 4');
+      return { bc: 1 - h.beta ** t };
+    } };
+    const r2 = await checkOptimizer(gpu(), late);
+    expect(r2.problems).toEqual(['perStep threw at step 4: no step 4']);
+    const early = await checkOptimizer(gpu(), { ...base, name: 'check-early-perstep', perStep: () => { throw new Error('never'); } });
+    expect(early.problems).toEqual(["optimizer spec: optimizer 'check-early-perstep': perStep(defaults, 1) threw never"]);
+  });
+
   it('a missing or mistyped field: one line, nothing else runs', async () => {
     const { reference: _, ...noReference } = base;
     const r = await checkOptimizer(gpu(), noReference as OptimizerSpec);

@@ -45,6 +45,7 @@ export async function checkCommand(targets: string[], backend: BackendName | und
     if (e instanceof GpuUnavailableError) io.fail(e.message, 3);
     throw e;
   }
+  process.stderr.write(`adapter: ${gpu.describe()}\n`);
   try {
     let failed = 0;
     for (const { spec, source } of items) {

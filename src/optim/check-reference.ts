@@ -123,7 +123,13 @@ export async function compareWithReference(gpu: Gpu, cases: ReferenceCase[], ste
       const all = new Float32Array(T * P);
       grads.forEach((g, t) => all.set(g, t * P));
       gpu.write(arena.grads, all);
-      opts.step(step, ROWS);
+      try {
+        opts.step(step, ROWS);
+      } catch (e) {
+        // The records hold perStep's values: a perStep that throws is the spec's error.
+        if (e instanceof Error && e.name.startsWith('Gpu')) throw e;
+        throw new Error(`perStep threw at step ${step}: ${String((e as Error)?.message ?? e)}`);
+      }
       const params = await arena.read();
       for (let t = 0; t < T; t++) {
         const { config, label } = cases[t];
@@ -138,7 +144,12 @@ export async function compareWithReference(gpu: Gpu, cases: ReferenceCase[], ste
           for (const slot of spec.slots) s[slot.name] = config.resetEveryStep ? 0 : (prevS[t][slot.name]?.[i] ?? 0);
           const before = { ...s };
           const g = Math.fround(grads[t][i] + (i < arena.weightCount ? l2 * prevP[t][i] : 0));
-          const pRef = spec.reference(prevP[t][i], g, s, h, d);
+          let pRef: number;
+          try {
+            pRef = spec.reference(prevP[t][i], g, s, h, d);
+          } catch (e) {
+            throw new Error(`${spec.name}'s reference threw at step ${step}, element ${i} (case ${label}): ${String((e as Error)?.message ?? e)}`);
+          }
           const at = { label, step, element: i, g };
           pTally.add({ ...at, gpu: params[t][i], ref: pRef }, prevP[t][i], paramTolerance(pRef, prevP[t][i]));
           for (const tally of slotTallies) {

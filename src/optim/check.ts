@@ -14,6 +14,7 @@
 // The fields come first for every spec; the other stages are SPEC_CHECKS. A new kind of
 // spec adds stages of its own there, each saying which specs it applies to, and keeps the
 // stages above from applying where they do not fit.
+import { GpuDeviceLostError, GpuValidationError, ShaderCompileError } from '../kernels/errors.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { compileProblems, placeOf, type CompileProblem } from './check-compile.ts';
 import { CHECK_STEPS, compareWithReference, describeMismatch, type SlotStats } from './check-reference.ts';
@@ -150,7 +151,15 @@ export const SPEC_CHECKS: SpecCheck[] = [
         report.problems.push(`another optimizer named '${spec.name}' is registered; the check runs the registered one by name`);
         return false;
       }
-      const outcomes = await compareWithReference(gpu, cases.map((c) => ({ label: c.label, config: { optimizer: spec.name, hyper: c.hyper, l2: c.l2, resetEveryStep: c.resetEveryStep } })), steps);
+      let outcomes;
+      try {
+        outcomes = await compareWithReference(gpu, cases.map((c) => ({ label: c.label, config: { optimizer: spec.name, hyper: c.hyper, l2: c.l2, resetEveryStep: c.resetEveryStep } })), steps);
+      } catch (e) {
+        // The spec's own code (reference, perStep) threw: a finding, not a crash of the checker.
+        if (e instanceof ShaderCompileError || e instanceof GpuValidationError || e instanceof GpuDeviceLostError) throw e;
+        report.problems.push(String((e as Error)?.message ?? e));
+        return false;
+      }
       report.slots = mergeSlots(['p', ...spec.slots.map((s) => s.name)], outcomes.flatMap((o) => o.slots));
       for (const s of report.slots) {
         if (s.failures) report.problems.push(`${s.failures} of ${s.values} values of ${s.slot} fail; the first: ${describeMismatch(s.slot, s.firstFailure!)}`);

@@ -55,8 +55,8 @@ export function validateSpec(v: unknown, where: string): asserts v is OptimizerS
   try {
     checkSpec(spec as unknown as OptimizerSpec);
   } catch (e) {
-    if (e instanceof HyperparameterError) fail(e.message);
-    throw e;
+    // checkSpec runs the spec's own perStep (for the names it returns): its errors are the spec's.
+    fail(e instanceof HyperparameterError ? e.message : `${named}: perStep(defaults, 1) threw ${String((e as Error)?.message ?? e)}`);
   }
 }
 
