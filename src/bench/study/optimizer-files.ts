@@ -95,7 +95,7 @@ export async function loadShardOptimizerFiles(dirs: readonly string[], given: re
       throw new ConfigError(`${r.dir} trained optimizer '${o}' from ${which(b)}, ${first.dir} from ${which(a)}: merge only shards trained with one version of each optimizer file`);
     }
   }
-  if (first.files.length) await loadRecordedOptimizerFiles(first.files, given, 'the shards were trained');
+  if (first.files.length || given.length) await loadRecordedOptimizerFiles(first.files, given, 'the shards were trained');
 }
 
 /** Compiles the kernels of the study's optimizers that came from files, for every set of
