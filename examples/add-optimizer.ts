@@ -1,34 +1,15 @@
-// Add a fused optimizer: one spec, registered by name, then used like any built-in.
-// Lion (Chen et al. 2023): c = b1 m + (1-b1) g; p -= lr (sign(c) + wd p); m = b2 m + (1-b2) g.
+// Add a fused optimizer from code: register a spec by name, then train with it like any
+// built-in. (From the command line, `--optimizer-file examples/lion.ts` does the same for a
+// whole study; see docs/extending.md.)
 // Run: npx tsx examples/add-optimizer.ts
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { TrainingGroup } from '../src/bench/study/trainer.ts';
 import { Gpu } from '../src/kernels/gpu.ts';
 import { registerOptimizer } from '../src/optim/registry.ts';
+import lion from './lion.ts';
 
-registerOptimizer({
-  name: 'lion',
-  description: 'Lion: sign of an interpolated momentum, decoupled weight decay',
-  slots: [{ name: 'm' }],
-  hyper: {
-    lr: { default: 1e-4, min: 0, max: 1, minExclusive: true, doc: 'learning rate' },
-    beta1: { default: 0.9, min: 0, max: 1, maxExclusive: true, doc: 'interpolation factor' },
-    beta2: { default: 0.99, min: 0, max: 1, maxExclusive: true, doc: 'momentum decay' },
-    wd: { default: 0, min: 0, max: 1, doc: 'decoupled weight decay' },
-  },
-  // Per element; g, var p, var m and every hyperparameter are f32 in scope.
-  wgsl: `
-    let c = beta1 * m + (1.0 - beta1) * g;
-    p = p - lr * (sign(c) + wd * p);
-    m = beta2 * m + (1.0 - beta2) * g;`,
-  // The same rule in TypeScript: the tests' reference.
-  reference(p, g, s, h) {
-    const c = h.beta1 * s.m + (1 - h.beta1) * g;
-    s.m = h.beta2 * s.m + (1 - h.beta2) * g;
-    return p - h.lr * (Math.sign(c) + h.wd * p);
-  },
-});
+registerOptimizer(lion);
 
 const gpu = await Gpu.open();
 const data = uploadDataset(gpu, await loadDataset('mnist'));

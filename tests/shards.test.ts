@@ -217,9 +217,9 @@ describe('3 shards and --merge', () => {
     expect(ownErrors(r.stderr)).toEqual(['bench: this run is shard 2/3; --resume continues it as such (leave out --shard)']);
   });
 
-  it('--merge takes only directories and --out', async () => {
+  it('--merge takes only directories, --out and --optimizer-file', async () => {
     const r = await runBench(['--merge', shard(1), '--epochs', '2'], env);
     expect(r.code).toBe(2);
-    expect(ownErrors(r.stderr)).toEqual(['bench: --merge takes only run directories and --out, not --epochs']);
+    expect(ownErrors(r.stderr)).toEqual(['bench: --merge takes only run directories, --out and --optimizer-file, not --epochs']);
   });
 });

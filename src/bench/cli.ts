@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../kernels/errors.ts';
 import { Gpu } from '../kernels/gpu.ts';
+import type { BackendName } from '../kernels/device.ts';
 import { listOptimizers } from '../optim/registry.ts';
+import { shownPath, type OptimizerSource } from '../optim/loader.ts';
+import { CHECK_FLAGS, checkCommand } from './check-command.ts';
+import { benchCommand } from './command.ts';
+import { compileFileOptimizers, loadGivenOptimizerFiles, loadRecordedOptimizerFiles, loadShardOptimizerFiles, unusedOptimizerFiles } from './study/optimizer-files.ts';
 import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from './compare/index.ts';
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
 import { DataError } from './data/errors.ts';
@@ -18,7 +23,7 @@ import { MergeError, mergeRuns } from './study/merge.ts';
 import { runPlan } from './study/shard.ts';
 import { consoleSummary, runStudy, tuneStudy } from './study/study.ts';
 
-const USAGE = `usage: npm run bench -- [options]
+const USAGE = `usage: ${benchCommand()} [options]
   --preset NAME              ${Object.keys(PRESETS).join(' | ')} (default seed-study: the reference study)
   --config FILE.json         study settings (fields as in results.json "config"); flags override it
   --datasets a,b             mnist, fashion-mnist
@@ -30,6 +35,12 @@ const USAGE = `usage: npm run bench -- [options]
   --epochs N  --batch N  --validation N  --train-samples N  --sizes 784,128,128,10
   --lambda X                 L2 lambda (loss + lambda/(2n) * sum w^2), default 0.7
   --dropout P                dropout rate of the dropout mode, default 0.3
+  --optimizer-file PATH      register the optimizer specs a .ts/.js file (or each file of a
+                             folder) exports; repeatable. Without --optimizers the study trains
+                             the preset's optimizers and these. --resume/--merge find the
+                             recorded files again (give a moved file again with this option)
+  --check-optimizer PATH...  check a spec file's fused kernel against its reference, as the
+                             test suite checks the built-ins; nothing is trained
   --hyper opt.name=value     e.g. --hyper adam.lr=0.002 (repeatable)
                              a comma list is a grid axis (a sweep): --hyper adam.lr=1e-4,1e-3
                              --lambda 0.01,0.1 --dropout 0.1,0.3; axes multiply
@@ -100,15 +111,16 @@ function compareAndExit(flags: Flags, dirs: string[]): never {
 /** --merge DIR... [--out DIR]: checks that the directories are every trial of one study
  * exactly once, then writes what a single run of it writes. */
 async function mergeAndExit(flags: Flags, dirs: string[]): Promise<never> {
-  const other = Object.keys(flags).filter((k) => k !== 'merge' && k !== 'out' && flags[k] !== undefined);
-  if (other.length) fail(`--merge takes only run directories and --out, not --${other[0]}`);
+  const other = Object.keys(flags).filter((k) => k !== 'merge' && k !== 'out' && k !== 'optimizer-file' && flags[k] !== undefined);
+  if (other.length) fail(`--merge takes only run directories, --out and --optimizer-file, not --${other[0]}`);
   const out = (flags.out as string | undefined) ?? join('runs', `merged-${stamp()}`);
   requireEmptyOut(out);
   let results;
   try {
+    await loadShardOptimizerFiles(dirs, (flags['optimizer-file'] as string[] | undefined) ?? []);
     results = mergeRuns(dirs);
   } catch (e) {
-    if (e instanceof MergeError) fail(e.message);
+    if (e instanceof MergeError || e instanceof ConfigError) fail(e.message);
     throw e;
   }
   let files;
@@ -151,7 +163,7 @@ function tuneOnlyOut(flags: Flags): string {
   return out;
 }
 
-function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: string[]; tuneOnly?: boolean } {
+function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: string[]; tuneOnly?: boolean; check?: string[] } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -164,9 +176,11 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
         'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
         backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
         resume: { type: 'string' }, 'independent-seeds': { type: 'boolean' }, kernels: { type: 'string' }, 'tune-only': { type: 'boolean' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'optimizer-file': { type: 'string', multiple: true }, 'check-optimizer': { type: 'string', multiple: true },
       },
       strict: true,
-      // Only --compare and --merge take positionals (run directories); checked below.
+      // Only --compare and --merge take positionals (run directories), and --check-optimizer
+      // (more files); checked below.
       allowPositionals: true,
     });
   } catch (e) {
@@ -178,6 +192,11 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
   }
   const flags = parsed.values as Flags;
   if (flags.compare) compareAndExit(flags, parsed.positionals);
+  if (flags['check-optimizer']) {
+    const other = Object.keys(flags).find((k) => !CHECK_FLAGS.has(k) && flags[k] !== undefined);
+    if (other) fail(`--check-optimizer takes only spec files, --backend and --verbose, not --${other}`);
+    return { flags, out: '', resume: false, check: [...(flags['check-optimizer'] as string[]), ...parsed.positionals] };
+  }
   if (flags.merge) return { flags, out: '', resume: false, mergeDirs: parsed.positionals };
   if (flags['tune-only']) return { flags, out: tuneOnlyOut(flags), resume: false, tuneOnly: true };
   if (parsed.positionals.length) fail(`Unexpected argument '${parsed.positionals[0]}'. This command does not take positional arguments (see --help)`);
@@ -194,17 +213,25 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
 }
 
 async function main(): Promise<void> {
-  const { flags, out, resume, mergeDirs, tuneOnly } = parse();
+  const { flags, out, resume, mergeDirs, tuneOnly, check } = parse();
+  if (flags.verbose) process.env.OPTBENCH_VERBOSE = '1'; // read by kernels/native-log.ts
+  if (check) process.exit(await checkCommand(check, flags.backend as BackendName | undefined, { out: (s) => process.stdout.write(s), fail }));
   if (mergeDirs) return mergeAndExit(flags, mergeDirs);
   let config;
+  let optimizerFiles: OptimizerSource[] = [];
   try {
-    config = resolveConfig(flags, resume ? Journal.config(out) : undefined);
+    // Optimizer files are registered before the configuration names their optimizers.
+    const givenFiles = (flags['optimizer-file'] as string[] | undefined) ?? [];
+    const base = resume ? Journal.config(out) : undefined;
+    if (base) await loadRecordedOptimizerFiles(base.optimizerFiles ?? [], givenFiles, 'this run started');
+    else optimizerFiles = await loadGivenOptimizerFiles(givenFiles);
+    config = resolveConfig(flags, base, optimizerFiles);
     runPlan(config); // a shard of a study with fewer trials than shards is refused here
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
-  if (flags.verbose) process.env.OPTBENCH_VERBOSE = '1'; // read by kernels/native-log.ts
+  for (const f of unusedOptimizerFiles(optimizerFiles, config)) process.stderr.write(`bench: note: ${shownPath(f.path)} defines ${f.optimizers.join(', ')}, which this study does not train (name it in --optimizers)\n`);
   let gpu: Gpu;
   try {
     // Profiling is opt-in (--profile): it times every dispatch apart, which slows training.
@@ -216,6 +243,13 @@ async function main(): Promise<void> {
   }
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`adapter: ${gpu.describe()}`);
+  try {
+    await compileFileOptimizers(gpu, config);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  for (const f of config.optimizerFiles ?? []) log(`optimizer ${f.optimizers.join(', ')} from ${shownPath(f.path)} (sha256 ${f.sha256.slice(0, 12)})`);
   if (tuneOnly) {
     try {
       const file = await tuneStudy(gpu, config);
@@ -238,14 +272,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${consoleSummary(results)}\n`);
     log(`wrote ${files.length} files to ${out} (open ${join(out, 'index.html')})`);
     if (interrupted) {
-      log(`stopped: ${results.trials.length} of ${results.plannedTrials} trials finished; continue with: npm run bench -- --resume ${out}`);
+      log(`stopped: ${results.trials.length} of ${results.plannedTrials} trials finished; continue with: ${benchCommand()} --resume ${out}`);
       process.exitCode = 130;
     }
   } catch (e) {
     if (e instanceof DataError) fail(e.message.split('\n').join(' | '), 2);
     if (e instanceof ConfigError) fail(e.message);
     if (e instanceof GpuDeviceLostError || e instanceof GpuValidationError || e instanceof ShaderCompileError) {
-      fail(`${e.message.split('\n')[0]}; finished trials are saved in ${out}: continue with npm run bench -- --resume ${out}`, 1);
+      fail(`${e.message.split('\n')[0]}; finished trials are saved in ${out}: continue with ${benchCommand()} --resume ${out}`, 1);
     }
     throw e;
   } finally {

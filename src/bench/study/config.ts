@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { BACKENDS, type BackendName } from '../../kernels/device.ts';
 import { INITIALIZERS, type InitName } from '../../nn/init.ts';
+import type { OptimizerSource } from '../../optim/loader.ts';
 import { getOptimizer } from '../../optim/registry.ts';
 import { HyperparameterError, resolveHyper } from '../../optim/spec.ts';
 import { DATASETS, type DatasetName } from '../data/datasets.ts';
@@ -53,6 +54,10 @@ export interface StudyConfig {
   /** Matmul kernels pinned by --kernels FILE (shape -> candidate), installed instead of
    * measured; absent: the tuner picks. Not part of the fingerprint either. */
   kernels?: KernelChoices;
+  /** Files that define optimizers this study trains (--optimizer-file): the path and SHA-256
+   * of each, so --resume and --merge refuse another version (optimizer-files.ts). Absent:
+   * built-in optimizers only. */
+  optimizerFiles?: OptimizerSource[];
 }
 
 /** The K-th (1-based index) of N shards of a study. */
@@ -212,17 +217,19 @@ function readConfigFile(path: string): Partial<StudyConfig> {
 
 const FILE_KEYS = new Set(Object.keys(SEED_STUDY));
 
-/** Preset (or `base`: a resumed run's configuration), then config file, then flags; then
- * validation. */
-export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
+/** Preset (or `base`: a resumed run's configuration), then config file, then flags, then the
+ * optimizer files of a new run (already loaded and registered); then validation. */
+export function resolveConfig(flags: Flags, base?: StudyConfig, optimizerFiles: readonly OptimizerSource[] = []): StudyConfig {
   const presetName = (flags.preset as string | undefined) ?? 'seed-study';
   const preset = base ?? PRESETS[presetName];
   if (!preset) throw new ConfigError(`unknown preset '${presetName}' (known: ${Object.keys(PRESETS).join(', ')})`);
   let c: StudyConfig = structuredClone(preset);
+  let optimizersNamed = typeof flags.optimizers === 'string';
   if (typeof flags.config === 'string') {
     const file = readConfigFile(flags.config);
     for (const k of Object.keys(file)) if (!FILE_KEYS.has(k)) throw new ConfigError(`config file ${flags.config}: unknown field '${k}' (fields: ${[...FILE_KEYS].join(', ')})`);
     c = { ...c, ...file, hyper: { ...c.hyper, ...(file.hyper ?? {}) } } as StudyConfig;
+    optimizersNamed ||= 'optimizers' in file;
   }
   const f = (k: string) => flags[k] as string | undefined;
   if (f('datasets')) c.datasets = list(f('datasets')!, '--datasets') as DatasetName[];
@@ -269,8 +276,18 @@ export function resolveConfig(flags: Flags, base?: StudyConfig): StudyConfig {
     if (!m) throw new ConfigError(`--hyper expects optimizer.name=value (e.g. adam.lr=0.002), got '${h}'`);
     (c.hyper[m[1]] ??= {})[m[2]] = sweepValues(`--hyper ${m[1]}.${m[2]}`, m[3]);
   }
+  if (optimizerFiles.length && !base) applyOptimizerFiles(c, optimizerFiles, optimizersNamed);
   validate(c);
   return c;
+}
+
+/** A new run with optimizer files records those that define an optimizer it trains; when
+ * its optimizers were not named (--optimizers, or the config file), it trains the preset's
+ * and every optimizer of the files. */
+function applyOptimizerFiles(c: StudyConfig, files: readonly OptimizerSource[], optimizersNamed: boolean): void {
+  if (!optimizersNamed) for (const o of files.flatMap((f) => f.optimizers)) if (!c.optimizers.includes(o)) c.optimizers.push(o);
+  const used = files.filter((f) => f.optimizers.some((o) => c.optimizers.includes(o) || c.resetStateEveryStep.includes(o)));
+  if (used.length) c.optimizerFiles = used.map((f) => ({ ...f }));
 }
 
 /** One value, or a comma list of values (a grid axis), e.g. `1e-4,3e-4,1e-3`. */

@@ -12,12 +12,14 @@ import type { KernelChoices } from './kernel-choices.ts';
 
 export const JOURNAL = 'journal.jsonl';
 
-/** The settings that change a trial's numbers (not the backend, batching or output). */
+/** The settings that change a trial's numbers (not the backend, batching or output): with
+ * optimizer files, their contents (hashes; not their paths, which differ across machines). */
 export function fingerprint(c: StudyConfig): string {
   const { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep } = c;
   // independentSeeds only when set, so the fingerprints of earlier runs stay as they were.
   const key = { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep, ...(c.independentSeeds ? { independentSeeds: true } : {}) };
-  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+  const files = c.optimizerFiles?.length ? { optimizerFiles: c.optimizerFiles.map((f) => f.sha256) } : {};
+  return createHash('sha256').update(JSON.stringify({ ...key, ...files })).digest('hex').slice(0, 16);
 }
 
 interface Header {

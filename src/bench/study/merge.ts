@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KernelRow, ResultsFile, TrialRecord } from '../results/types.ts';
+import { benchCommand } from '../command.ts';
 import { assemble } from './assemble.ts';
 import { ConfigError, type StudyConfig } from './config.ts';
 import { fingerprint, Journal, JOURNAL } from './journal.ts';
@@ -38,12 +39,12 @@ function readRun(dir: string): Run {
     throw e;
   }
   const path = join(dir, 'results.json');
-  if (!existsSync(path)) throw new MergeError(`${dir} has no results.json: its run did not end; finish it with npm run bench -- --resume ${dir}`);
+  if (!existsSync(path)) throw new MergeError(`${dir} has no results.json: its run did not end; finish it with ${benchCommand()} --resume ${dir}`);
   let results: ResultsFile;
   try {
     results = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
   } catch (e) {
-    throw new MergeError(`${path} is not valid JSON (${(e as Error).message}); rewrite it with npm run bench -- --resume ${dir}`);
+    throw new MergeError(`${path} is not valid JSON (${(e as Error).message}); rewrite it with ${benchCommand()} --resume ${dir}`);
   }
   return { dir, config, fingerprint: fingerprint(config), trials: journal.trials, results };
 }
@@ -62,7 +63,7 @@ function missingMessage(study: StudyConfig, runs: Run[], missing: Set<string>, p
     const name = formatShard({ index: k + 1, count });
     const run = runs.find((r) => r.config.shard?.count === count && r.config.shard.index === k + 1);
     return run
-      ? `shard ${name} in ${run.dir} lacks ${lacking.length} of its ${shard.length} trials (${sample(lacking)}): finish it with npm run bench -- --resume ${run.dir}`
+      ? `shard ${name} in ${run.dir} lacks ${lacking.length} of its ${shard.length} trials (${sample(lacking)}): finish it with ${benchCommand()} --resume ${run.dir}`
       : `shard ${name} is not among the directories (${shard.length} trials, e.g. ${shard[0].id}): run it with --shard ${name} and merge its directory too`;
   });
   return `the runs lack ${missing.size} of the study's ${planned} trials: ${parts.filter((p) => p !== null).join('; ')}`;
