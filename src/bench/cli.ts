@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../kernels/errors.ts';
 import { Gpu } from '../kernels/gpu.ts';
 import { listOptimizers } from '../optim/registry.ts';
+import { BENCH_OPTIONS } from './cli-options.ts';
 import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from './compare/index.ts';
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
 import { DataError } from './data/errors.ts';
@@ -154,15 +155,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
   try {
     parsed = parseArgs({
       args: joinNegativeValues(process.argv.slice(2)),
-      options: {
-        preset: { type: 'string' }, config: { type: 'string' }, datasets: { type: 'string' }, optimizers: { type: 'string' },
-        regs: { type: 'string' }, seeds: { type: 'string' }, 'seed-count': { type: 'string' }, epochs: { type: 'string' },
-        batch: { type: 'string' }, validation: { type: 'string' }, 'train-samples': { type: 'string' }, sizes: { type: 'string' },
-        init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
-        'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
-        backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
-        resume: { type: 'string' }, kernels: { type: 'string' }, 'tune-only': { type: 'boolean' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
+      options: BENCH_OPTIONS,
       strict: true,
       // Only --compare and --merge take positionals (run directories); checked below.
       allowPositionals: true,
