@@ -96,10 +96,16 @@ describe('npm run docs:perf', () => {
     expect(docsPerf([run, '--root', root, '--busy-ok']).status).toBe(0);
   });
 
-  it('takes the old form too: a perf.json given by name, its summary beside it', () => {
+  it('takes a run file by name too: DIR/perf.json (summary.md beside it), or --out X.json (X.md beside it)', () => {
     const { root, run } = project();
     const plan = planDocsPerf(join(run, 'perf.json'), root, false);
     expect(plan.files.map((f) => f.path)).toEqual(['docs/perf-runs/2026-12-05-perf-1015/perf.json', 'docs/perf-runs/2026-12-05-perf-1015/summary.md', 'README.md', 'docs/performance.md']);
+    // scripts/gpu-check.sh's layout: --out $OUT/perf.json writes perf.json and perf.md.
+    writeFileSync(join(run, 'perf.md'), 'the summary of perf.json\n');
+    expect(planDocsPerf(join(run, 'perf.json'), root, false).files[1].content).toBe('the summary of perf.json\n');
+    writeFileSync(join(run, 'gpu.json'), readFileSync(join(run, 'perf.json')));
+    writeFileSync(join(run, 'gpu.md'), 'the summary of gpu.json\n');
+    expect(planDocsPerf(join(run, 'gpu.json'), root, false).files[1].content).toBe('the summary of gpu.json\n');
   });
 
   it('replaceBetween refuses a marker pair given twice', () => {

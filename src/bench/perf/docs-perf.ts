@@ -8,7 +8,7 @@
 //      <!-- perf-history -->).
 // Everything is checked before anything is written; the two documents are each written whole.
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { optionsOrExit, parseStrict, UsageError } from '../command-line.ts';
 import { writeFileAtomic } from '../results/files.ts';
 import { busyWarning } from './machine.ts';
@@ -50,10 +50,12 @@ function read(path: string, what: string): string {
 
 /** The run's report and summary, checked. */
 export function readRun(run: string): { report: PerfReport; json: string; summary: string } {
-  const dir = run.endsWith('.json') ? join(run, '..') : run;
   if (!existsSync(run)) throw new UsageError(`${run} does not exist; give a bench:perf output directory (--out) or its perf.json`);
-  const json = run.endsWith('.json') ? run : join(run, 'perf.json');
-  const summaryPath = run.endsWith('.json') && basename(run) !== 'perf.json' ? run.replace(/\.json$/, '.md') : join(dir, 'summary.md');
+  const file = run.endsWith('.json');
+  const json = file ? run : join(run, 'perf.json');
+  // --out DIR writes DIR/perf.json and DIR/summary.md; --out X.json writes X.json and X.md.
+  const beside = run.replace(/\.json$/, '.md');
+  const summaryPath = !file ? join(run, 'summary.md') : existsSync(beside) || basename(run) !== 'perf.json' ? beside : join(dirname(run), 'summary.md');
   const text = read(json, 'the run file');
   let report: PerfReport;
   try {
