@@ -78,9 +78,9 @@ describe.skipIf(python3 === null)('blas_info.py: the BLAS a process calls', () =
   it.each([
     ['ATLAS', { files: [`${DEBIAN}/atlas/libblas.so.3`], called: `${DEBIAN}/atlas/libblas.so.3` }, { library: 'ATLAS', reference: false }],
     ['MKL from conda', { files: ['/opt/conda/lib/libmkl_rt.so.2'], called: '/opt/conda/lib/libmkl_rt.so.2' }, { library: 'MKL', reference: false }],
-    ["a pip wheel's MKL inside libtorch", { files: ['/venv/torch/lib/libtorch_cpu.so'], built_in: 'mkl', called: '/venv/torch/lib/libtorch_cpu.so' }, { library: 'mkl (linked into torch)', reference: false, how: "torch's BLAS_INFO" }],
+    ["a pip wheel's MKL inside libtorch", { files: ['/venv/torch/lib/libtorch_cpu.so'], built_in: 'mkl', called: '/venv/torch/lib/libtorch_cpu.so' }, { library: 'mkl (linked into torch)', reference: false, how: "sgemm_ is inside libtorch_cpu.so; torch's BLAS_INFO" }],
     ['CUDA', { files: OPENBLAS_FILES, device: 'cuda' }, { library: 'cuBLAS', reference: false }],
-    ['nothing found', { files: ['/usr/lib/libc.so.6'] }, { library: 'unknown (no BLAS library mapped)', reference: false }],
+    ['nothing found', { files: ['/usr/lib/libc.so.6'] }, { library: 'unknown (no BLAS library found)', reference: false, how: 'the mapped library files' }],
   ])('%s', (_name, kwargs, expected) => {
     expect(blasInfo('describe', kwargs)).toMatchObject(expected);
   });
@@ -94,6 +94,7 @@ function fakePeer(blas: BlasInfo): string {
   const throughput = { task: 'throughput', mode: 'batched', dataset: 'fashion-mnist', trials: 12, stepMs: 50, evalMs: 500, epochSeconds: 20, trialEpochsPerMinute: 36, setupSeconds: 1, repetitionMs: [50, 50, 50], ...where };
   const line = (o: object) => `'${`${RESULT_TAG}${JSON.stringify(o)}`.replace(/'/g, `'\\''`)}'`;
   return script('python-fake', `#!/bin/sh
+case "$*" in *--no-blas-warning*) ;; *) echo 'torch_peer: warning: torch calls the reference BLAS' >&2 ;; esac
 case "$*" in
   *"--task info"*) echo ${line(info)} ;;
   *"--task steps"*) echo ${line(steps)} ;;
@@ -114,7 +115,7 @@ describe('bench:perf with a peer on the reference BLAS', () => {
     expect(blasWarning({ ...NETLIB, library: 'OpenBLAS', reference: false })).toBeNull();
   });
 
-  it('marks every figure it produced, in perf.json and in the lines it logs', async () => {
+  it('marks every figure it produced, in perf.json and in the lines it logs, and adds no warning of the peer to its own', async () => {
     const lines: string[] = [];
     const peer = (await openTorchPeer(() => {}, [fakePeer(NETLIB)]))!;
     const section = await measureTorch(peer, [{ optimizer: 'adam', stepsPerSecond: 50 }], [{ mode: 'batched', trialsAtOnce: 12, trialEpochsPerMinute: 18 }], { seconds: 1, maxTrials: 12, log: (l) => lines.push(l) });
@@ -125,6 +126,7 @@ describe('bench:perf with a peer on the reference BLAS', () => {
     const figures = lines.filter((l) => /steps\/s|trial-epochs\/min/.test(l));
     expect(figures).toHaveLength(2);
     for (const l of figures) expect(l).toContain(`[${REFERENCE_BLAS_MARK}]`);
+    expect(lines.filter((l) => l.includes('warning'))).toEqual([]);
   });
 
   it('leaves the figures of an optimized BLAS unmarked', async () => {

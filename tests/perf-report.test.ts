@@ -48,7 +48,7 @@ describe('rows', () => {
     expect(wasm.configuration).toBe('2 threads (fastest of 2 tried)');
     close(torch.cells[0].engineIs!, [0.25, 0.16, 0.5]);
     close(torch.cells[1].engineIs!, [0.4, 0.4, 0.5]);
-    expect(torch.configuration).toBe('threads: torch 1, BLAS 1 (fastest of 4 tried)');
+    expect(torch.configuration).toBe('torch 1 thread, BLAS 1 thread (fastest of 4 tried)');
     expect(torch.mark).toBeNull();
   });
 
@@ -80,7 +80,7 @@ describe('summary.md', () => {
     expect(text).toContain('- Adapter: llvmpipe (LLVM 15.0.6, 256 bits) | backend opengles (compatibility) | CPU (software)');
     expect(text).toContain('- Versions: webgpu-optbench 0.1.0 (git 0123456789ab), Node v20.20.2, webgpu 0.6.2, TensorFlow.js 4.22.0, PyTorch 1.13.0a0 (Python 3.11.2 at /usr/bin/python3, cpu: 2 cores)');
     expect(text).toContain("- PyTorch's BLAS: OpenBLAS (version 0.3.21, pthreads, /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3)");
-    expect(text).toContain('threads: torch 1, BLAS 1 (fastest of 4 tried)');
+    expect(text).toContain('torch 1 thread, BLAS 1 thread (fastest of 4 tried)');
     expect(text).not.toContain('**Warning**');
   });
 

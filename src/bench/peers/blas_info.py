@@ -1,6 +1,6 @@
-"""Which BLAS library a process calls, told from the shared objects it has mapped, and how
-its threads can be set. Standard library only, so tests run it without torch
-(tests/peers.test.ts).
+"""Which BLAS library torch calls in this process (the file its sgemm_ resolves to, else the
+BLAS files mapped), and how its threads can be set. Standard library only, so tests run it
+without torch (tests/peer-blas.test.ts).
 
 Why it matters: Debian's python3-torch is built with BLAS_INFO=generic and calls whatever
 libblas.so.3 the alternatives system points to. Installed alone it brings netlib's
@@ -61,14 +61,13 @@ def describe(files, threadpool=None, built_in=None, device='cpu', called=None):
     if device == 'cuda':
         return {'library': 'cuBLAS', 'reference': False, 'path': None, 'version': None, 'threadingLayer': None, 'defaultThreads': None, 'how': 'the device is CUDA'}
     pool = [p for p in (threadpool or []) if p.get('user_api') == 'blas']
-    found = blas_files(files)
-    if called is not None and not _BLAS_FILE.search(called):
-        found, how = [], f'sgemm_ is inside {os.path.basename(called)}'  # a BLAS linked into torch
+    if called is not None and not _BLAS_FILE.search(called):  # a BLAS linked into torch
+        found, how = [], f'sgemm_ is inside {os.path.basename(called)}'
     elif called is not None:
         found, how = [called], "the library torch's sgemm_ resolves to"
     else:
         # An optimized library wins over a libblas.so.3 shim that forwards to it.
-        found, how = sorted(found, key=lambda f: classify(f)[1]), 'the mapped library files'
+        found, how = sorted(blas_files(files), key=lambda f: classify(f)[1]), 'the mapped library files'
     if found:
         path = found[0]
         library, reference = classify(path)
@@ -78,9 +77,10 @@ def describe(files, threadpool=None, built_in=None, device='cpu', called=None):
                 'threadingLayer': entry.get('threading_layer') if entry else None,
                 'defaultThreads': entry.get('num_threads') if entry else (1 if reference else None),
                 'how': how + (' (threads: threadpoolctl)' if entry else '')}
+    none = {'reference': False, 'path': None, 'version': None, 'threadingLayer': None, 'defaultThreads': None}
     if built_in and built_in != 'generic':
-        return {'library': f'{built_in} (linked into torch)', 'reference': False, 'path': None, 'version': None, 'threadingLayer': None, 'defaultThreads': None, 'how': "torch's BLAS_INFO"}
-    return {'library': 'unknown (no BLAS library mapped)', 'reference': False, 'path': None, 'version': None, 'threadingLayer': None, 'defaultThreads': None, 'how': 'nothing found'}
+        return {'library': f'{built_in} (linked into torch)', **none, 'how': f"{how}; torch's BLAS_INFO"}
+    return {'library': 'unknown (no BLAS library found)', **none, 'how': how}
 
 
 class _DlInfo(ctypes.Structure):

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STEP_REPS as REPS } from '../measure/timing.ts';
-import { RESULT_TAG, type ChildArgs, type ChildResult } from './tfjs-protocol.ts';
+import { failedResult, RESULT_TAG, type ChildArgs, type ChildResult } from './tfjs-protocol.ts';
 import { enableWasmThreads } from './tfjs-wasm-threads.ts';
 
 const FEATURES = 784;
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     result = await measure(JSON.parse(process.argv[2] ?? '{}') as ChildArgs);
   } catch (e) {
     const msg = e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
-    result = { stepsPerSecond: null, msPerStep: null, warmupMs: null, steps: 0, repetitionMs: [], detail: '', error: msg };
+    result = failedResult(msg);
   }
   process.stdout.write(RESULT_TAG + JSON.stringify(result) + '\n', () => process.exit(0));
 }

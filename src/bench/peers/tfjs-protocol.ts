@@ -41,3 +41,8 @@ export interface ChildArgs {
 }
 export type ChildResult = Omit<PeerResult, 'framework' | 'backend' | 'optimizer' | 'threads'>;
 
+
+/** A measurement that produced no figure, and why. */
+export function failedResult(error: string): ChildResult {
+  return { stepsPerSecond: null, msPerStep: null, warmupMs: null, steps: 0, repetitionMs: [], detail: '', error };
+}

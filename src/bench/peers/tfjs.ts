@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { optionsOrExit, parseStrict, UsageError } from '../command-line.ts';
-import { RESULT_TAG, type ChildArgs, type ChildResult, type PeerOptimizer, type PeerResult, type TfjsBackend, type TfjsThreads } from './tfjs-protocol.ts';
+import { failedResult, RESULT_TAG, type ChildArgs, type ChildResult, type PeerOptimizer, type PeerResult, type TfjsBackend, type TfjsThreads } from './tfjs-protocol.ts';
 
 export type { PeerOptimizer, PeerResult, TfjsBackend, TfjsThreads } from './tfjs-protocol.ts';
 
@@ -39,12 +39,11 @@ const CHILD = fileURLToPath(new URL('./tfjs-child.ts', import.meta.url));
 /** Runs one measurement in a child process (node with the tsx loader, whatever runs the parent:
  * tsx, vitest...). Never throws: failures come back as { error }. */
 function runChild(args: ChildArgs): Promise<ChildResult> {
-  const failed = (error: string): ChildResult => ({ stepsPerSecond: null, msPerStep: null, warmupMs: null, steps: 0, repetitionMs: [], detail: '', error });
   let tsx: string;
   try {
     tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   } catch (e) {
-    return Promise.resolve(failed(`cannot find tsx to run the child: ${String(e)}`));
+    return Promise.resolve(failedResult(`cannot find tsx to run the child: ${String(e)}`));
   }
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', tsx, CHILD, JSON.stringify(args)], {
@@ -60,7 +59,7 @@ function runChild(args: ChildArgs): Promise<ChildResult> {
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('error', (e) => {
       clearTimeout(timer);
-      resolve(failed(`child process failed to start: ${e.message}`));
+      resolve(failedResult(`child process failed to start: ${e.message}`));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -74,7 +73,7 @@ function runChild(args: ChildArgs): Promise<ChildResult> {
         }
       }
       const why = signal === 'SIGKILL' ? `timed out after ${limitMs / 1000} s` : `exited with ${signal ?? `code ${code}`}`;
-      resolve(failed(`child ${why} without a result; stderr tail: ${err.trim().split('\n').slice(-8).join(' | ')}`));
+      resolve(failedResult(`child ${why} without a result; stderr tail: ${err.trim().split('\n').slice(-8).join(' | ')}`));
     });
   });
 }
@@ -97,7 +96,7 @@ async function measureWasm(optimizer: PeerOptimizer, batch: number, seconds: num
   }
   log?.(`tfjs wasm/${optimizer} threads: ${tried.map((t) => `${t.threads}: ${t.stepsPerSecond === null ? `failed (${t.error})` : `${t.stepsPerSecond.toFixed(1)} steps/s`}`).join(', ')}`);
   const ok = tried.filter((t) => t.stepsPerSecond !== null);
-  if (!ok.length) return { result: { stepsPerSecond: null, msPerStep: null, warmupMs: null, steps: 0, repetitionMs: [], detail: '', error: `every thread count failed: ${tried[0].error}` }, threads: { count: 0, choice: 'none ran', tried } };
+  if (!ok.length) return { result: failedResult(`every thread count failed: ${tried[0].error}`), threads: { count: 0, choice: 'none ran', tried } };
   const best = ok.reduce((a, b) => (b.stepsPerSecond! > a.stepsPerSecond! ? b : a));
   return { result: await runChild({ backend: 'wasm', optimizer, batch, seconds, threads: best.threads }), threads: { count: best.threads, choice: `fastest of ${counts.length} tried`, tried } };
 }

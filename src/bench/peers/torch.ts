@@ -172,10 +172,10 @@ export function blasLine(blas: BlasInfo): string {
   return `${blas.library}${detail ? ` (${detail})` : ''}${blas.reference ? ` [${REFERENCE_BLAS_MARK}]` : ''}`;
 }
 
-/** "torch 1 thread, BLAS 1 thread (fastest of 4 tried)". */
+/** "torch 1 thread, BLAS 1 thread (fastest of 4 tried)"; on CUDA what the host ran with. */
 export function threadsLine(t: ThreadChoice): string {
   const n = (k: number | null, what: string) => `${what} ${k ?? '?'} thread${k === 1 ? '' : 's'}`;
-  return `${n(t.intraOp, 'torch')}, ${n(t.blas, 'BLAS')} (${t.choice})`;
+  return t.blas === null ? `${n(t.intraOp, 'torch')} (${t.choice})` : `${n(t.intraOp, 'torch')}, ${n(t.blas, 'BLAS')} (${t.choice})`;
 }
 
 /** The one line bench:perf prints when the peer cannot run. */

@@ -4,6 +4,7 @@
 // their repetitions (spread.ts), and a figure of a peer on the reference BLAS carries its
 // mark into every row and ratio.
 import type { PeerResult } from '../peers/tfjs.ts';
+import { threadsLine } from '../peers/torch.ts';
 import type { EnvironmentInfo } from '../results/types.ts';
 import type { MachineInfo } from './machine.ts';
 import { rateSpread, ratioSpread, type Spread } from './spread.ts';
@@ -115,7 +116,7 @@ export function stepRows(r: StepsReport): { optimizers: string[]; rows: Row[] } 
     const t = r.torch;
     rows.push({
       framework: `PyTorch ${t.torch}, one model (nn.Sequential + torch.optim)`,
-      configuration: [...new Set(t.steps.map((s) => torchThreads(s.threads)))].join('; ') || t.device,
+      configuration: [...new Set(t.steps.map((s) => threadsLine(s.threads)))].join('; ') || t.device,
       mark: t.mark,
       cells: optimizers.map((o) => {
         const s = t.steps.find((x) => x.optimizer === o);
@@ -146,7 +147,7 @@ export function throughputRows(r: StepsReport): ThroughputRow[] {
     const mine = engine.find((e) => e.configuration === 'batched' && e.trials === t.trials);
     rows.push({
       framework: `PyTorch ${r.torch!.torch}, stacked by hand`,
-      configuration: `${t.mode === 'graphs' ? 'CUDA graphs' : 'eager'}; ${torchThreads(t.threads)}`,
+      configuration: `${t.mode === 'graphs' ? 'CUDA graphs' : 'eager'}; ${threadsLine(t.threads)}`,
       mark: t.mark,
       trials: t.trials,
       stepMs: t.stepMs,
@@ -155,11 +156,6 @@ export function throughputRows(r: StepsReport): ThroughputRow[] {
     });
   }
   return rows;
-}
-
-function torchThreads(t: TorchSection['steps'][number]['threads']): string {
-  const n = (k: number | null, what: string) => `${what} ${k ?? '?'}`;
-  return `threads: ${n(t.intraOp, 'torch')}, ${n(t.blas, 'BLAS')} (${t.choice})`;
 }
 
 /** Every figure the engine is slower on: "PyTorch ... adam 0.20x". */

@@ -54,9 +54,10 @@ export async function workloadArgs(c: StudyConfig, datasets: DatasetName[]): Pro
   return args;
 }
 
-/** Runs the peer; a failure is logged and gives no results (bench:perf goes on). */
+/** Runs the peer; a failure is logged and gives no results (bench:perf goes on). The peer's
+ * own reference-BLAS warning is left out: openTorchPeer printed bench:perf's, once. */
 export async function runTorch<T extends TorchResult>(peer: TorchPeer, args: string[], log: (s: string) => void, what: string): Promise<T[]> {
-  const r = await runPeer(peer.python, args, { log: (l) => log(`  torch: ${l}`) });
+  const r = await runPeer(peer.python, [...args, '--no-blas-warning'], { log: (l) => log(`  torch: ${l}`) });
   if (r.error) log(`PyTorch peer ${what} FAILED: ${r.error}`);
   return r.results.filter((x) => x.task !== 'info') as T[];
 }
