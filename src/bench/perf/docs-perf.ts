@@ -85,7 +85,7 @@ export function replaceBetween(text: string, name: string, body: string, file: s
 export function planDocsPerf(run: string, root: string, busyOk: boolean): DocsPerfPlan {
   const { report, json, summary } = readRun(run);
   const busy = busyWarning(report.machine);
-  if (busy && !busyOk) throw new UsageError(`${run}: ${busy}; rerun it on a quiet machine (or pass --busy-ok)`);
+  if (busy && !busyOk) throw new UsageError(`${run}: ${busy} (or pass --busy-ok)`);
   const id = `${report.createdAt.slice(0, 10)}-${report.kind === 'study' ? 'study' : 'perf'}-${report.createdAt.slice(11, 16).replace(':', '')}`;
   const runDir = join('docs', 'perf-runs', id);
   if (existsSync(join(root, runDir))) throw new UsageError(`${runDir} exists: this run is in the docs already`);

@@ -33,7 +33,7 @@ export function finished(m: MachineInfo): MachineInfo {
 export function busyWarning(m: MachineInfo): string | null {
   const start = m.loadAverage.start[0];
   if (start < m.cores / 2) return null;
-  return `the machine was busy when the run started (load average ${start.toFixed(1)} on ${m.cores} cores): other work slowed these figures; measure on a quiet machine to publish them`;
+  return `the machine was busy when the run started (load average ${start.toFixed(1)} on ${m.cores} cores): other work slowed these figures; rerun on a quiet machine to publish them`;
 }
 
 export function machineLine(m: MachineInfo): string {
