@@ -12,7 +12,8 @@
 //  3. The backend caps its thread pool at min(requested, logical cores / 2) (it assumes two
 //     hyperthreads a core), so on a 2-core VM it runs one thread whatever is asked. The
 //     logical core count emscripten reads (os.cpus()) is doubled while the backend starts,
-//     so `threads` up to the core count are honoured.
+//     so `threads` up to the core count are honoured, up to the build's own limit of 8
+//     (WASM_MAX_THREADS in tfjs.ts).
 // A tfjs version whose worker script differs from the one patched here fails loudly
 // (Error), and bench:perf keeps the single-threaded measurement.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -78,6 +78,10 @@ function runChild(args: ChildArgs): Promise<ChildResult> {
   });
 }
 
+/** The most threads tfjs-backend-wasm 4.22 runs: its build starts a pool of 8 workers and caps
+ * XNNPACK's thread pool there. */
+export const WASM_MAX_THREADS = 8;
+
 /** Seconds each wasm thread count is tried before the measurement. */
 export function probeSeconds(seconds: number): number {
   return Math.max(0.5, seconds / 5);
@@ -108,7 +112,7 @@ export async function measureTfjs(opts: MeasureTfjsOptions = {}): Promise<PeerRe
   const optimizers = opts.optimizers ?? ['adam', 'sgd'];
   const batch = opts.batch ?? 128;
   const seconds = opts.seconds ?? 5;
-  const counts = opts.wasmThreads ?? [...new Set([1, availableParallelism()])];
+  const counts = opts.wasmThreads ?? [...new Set([1, Math.min(availableParallelism(), WASM_MAX_THREADS)])];
   const results: PeerResult[] = [];
   for (const backend of backends) {
     for (const optimizer of optimizers) {
@@ -159,8 +163,8 @@ backend and optimizer, each in its own process (what bench:perf runs for its tfj
   --optimizers a,b     adam, sgd (default both)
   --batch N            batch rows (default 128)
   --seconds S          timed seconds per measurement (default 5)
-  --wasm-threads a,b   thread counts the wasm backend tries (default 1 and the core count);
-                       it measures with the fastest
+  --wasm-threads a,b   thread counts the wasm backend tries (default 1 and the core count,
+                       at most 8); it measures with the fastest
   -h, --help           this text`;
 
 function parseTfjsArgs(args: string[]): MeasureTfjsOptions {
