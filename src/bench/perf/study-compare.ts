@@ -74,7 +74,7 @@ export async function compareStudy(gpu: Gpu, peer: TorchPeer | null, o: StudyOpt
   const add = (r: Omit<StudyRun, 'engineSpeedup'>) => {
     runs.push(r);
     const acc = Object.entries(r.meanTestAccuracy).map(([d, a]) => `${d} ${a.toFixed(4)}`).join(', ');
-    log(`${r.framework}: ${r.measuredTrials} trials x ${r.measuredEpochs} epochs in ${r.seconds.toFixed(1)} s of training and evaluation (wall ${r.wallSeconds.toFixed(1)} s); mean test accuracy ${acc}`);
+    log(`${r.framework}: ${r.measuredTrials} trials x ${r.measuredEpochs} epochs in ${r.seconds.toFixed(1)} s of training and evaluation (wall ${r.wallSeconds.toFixed(1)} s); mean test accuracy ${acc}${r.mark ? ` [${r.mark}]` : ''}`);
   };
 
   const c = config(o.seeds, o.epochs);
