@@ -6,7 +6,6 @@
 import { colsum } from '../../kernels/colsum.ts';
 import { dropout, DROPOUT_PARAM_WORDS, dropoutParams } from '../../kernels/dropout.ts';
 import { axpy, relu, reluBackward } from '../../kernels/elementwise.ts';
-import { Gpu } from '../../kernels/gpu.ts';
 import { chosenVariant, matmul, variantKey, type MatmulForm } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
 import { softmaxCrossEntropy } from '../../kernels/softmax-ce.ts';
