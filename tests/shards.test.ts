@@ -170,7 +170,7 @@ describe('3 shards and --merge', () => {
     const m = await runBench(['--merge', ...copies, '--out', out], env);
     expect(m.code, m.stderr).toBe(0);
     expect(ownErrors(m.stderr)).toEqual([
-      `bench: warning: the shards did not all run the same matmul kernels (NN:128x10x32:u:b: ${theirs} in ${copies[0]}, ${copies[2]} vs ${other} in ${copies[1]}); their numbers may differ from one run's in the last bits. Pin one set with --kernels (README, "Many machines")`,
+      `bench: warning: the shards did not all run the same matmul kernels (NN:128x10x32:u:b: ${theirs} in ${copies[0]}, ${copies[2]} vs ${other} in ${copies[1]}); their numbers may differ from one run's in the last bits. Pin one set with --kernels (docs/deploy.md, "The same kernels on every machine")`,
     ]);
     const merged = readResults(out);
     expect(merged.sharding?.matmulKernels).toEqual({ identical: false, differences: [{ shape: 'NN:128x10x32:u:b', kernels: { [theirs]: [copies[0], copies[2]], [other]: [copies[1]] } }], unrecorded: [] });

@@ -12,6 +12,7 @@ import { shownPath, type OptimizerSource } from '../optim/loader.ts';
 import { CHECK_FLAGS, checkCommand } from './check-command.ts';
 import { benchCommand } from './command.ts';
 import { compileFileOptimizers, loadGivenOptimizerFiles, loadRecordedOptimizerFiles, loadShardOptimizerFiles, unusedOptimizerFiles } from './study/optimizer-files.ts';
+import { BENCH_OPTIONS } from './cli-options.ts';
 import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from './compare/index.ts';
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
 import { DataError } from './data/errors.ts';
@@ -168,16 +169,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
   try {
     parsed = parseArgs({
       args: joinNegativeValues(process.argv.slice(2)),
-      options: {
-        preset: { type: 'string' }, config: { type: 'string' }, datasets: { type: 'string' }, optimizers: { type: 'string' },
-        regs: { type: 'string' }, seeds: { type: 'string' }, 'seed-count': { type: 'string' }, epochs: { type: 'string' },
-        batch: { type: 'string' }, validation: { type: 'string' }, 'train-samples': { type: 'string' }, sizes: { type: 'string' },
-        init: { type: 'string' }, lambda: { type: 'string' }, dropout: { type: 'string' }, hyper: { type: 'string', multiple: true },
-        'reset-state-every-step': { type: 'string' }, target: { type: 'string' }, 'trials-at-once': { type: 'string' },
-        backend: { type: 'string' }, profile: { type: 'boolean' }, 'data-dir': { type: 'string' }, out: { type: 'string' },
-        resume: { type: 'string' }, 'independent-seeds': { type: 'boolean' }, kernels: { type: 'string' }, 'tune-only': { type: 'boolean' }, verbose: { type: 'boolean' }, compare: { type: 'boolean' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-        'optimizer-file': { type: 'string', multiple: true }, 'check-optimizer': { type: 'string', multiple: true },
-      },
+      options: BENCH_OPTIONS,
       strict: true,
       // Only --compare and --merge take positionals (run directories), and --check-optimizer
       // (more files); checked below.

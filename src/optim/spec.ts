@@ -1,6 +1,6 @@
 // What an optimizer is: one small spec. The runtime generates the fused WGSL kernel and the
 // state buffers from it (codegen.ts, fused.ts); the registry, the CLI, the tests and the
-// report pick it up by name. See README.md, "Adding a fused optimizer".
+// report pick it up by name. See docs/architecture.md, "Optimizers".
 
 export interface HyperSpec {
   default: number;

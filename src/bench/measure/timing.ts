@@ -56,7 +56,7 @@ export const STEP_REPS = 5;
  * repetitions of at least `minSteps` steps sized to last about `seconds` in all. The same
  * protocol as torch_peer.py's timed_reps, so the one wait per repetition (on a GPU up to a
  * millisecond, against a step of tens of microseconds) weighs alike on both sides. */
-export async function medianStepSeconds(run: (steps: number) => Promise<void>, minSteps: number, seconds: number): Promise<{ seconds: number; perRep: number }> {
+export async function medianStepSeconds(run: (steps: number) => Promise<void>, minSteps: number, seconds: number): Promise<{ seconds: number; perRep: number; reps: number[] }> {
   let k = minSteps, dt = 0;
   for (;;) {
     const t0 = performance.now();
@@ -73,5 +73,5 @@ export async function medianStepSeconds(run: (steps: number) => Promise<void>, m
     per.push((performance.now() - t0) / 1000 / perRep);
   }
   per.sort((x, y) => x - y);
-  return { seconds: per[Math.floor(STEP_REPS / 2)], perRep };
+  return { seconds: per[Math.floor(STEP_REPS / 2)], perRep, reps: per };
 }

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STEP_REPS as REPS } from '../measure/timing.ts';
-import { RESULT_TAG, type ChildArgs, type ChildResult } from './tfjs.ts';
+import { failedResult, RESULT_TAG, type ChildArgs, type ChildResult } from './tfjs-protocol.ts';
+import { enableWasmThreads } from './tfjs-wasm-threads.ts';
 
 const FEATURES = 784;
 const CLASSES = 10;
@@ -78,21 +79,28 @@ async function setUpWebGpu(): Promise<string> {
   return `Dawn ${chosen}${info ? `: ${info}` : ''}; tfjs's device maxComputeInvocationsPerWorkgroup=${device.limits.maxComputeInvocationsPerWorkgroup}`;
 }
 
-async function setUpWasm(): Promise<string> {
+/** The wasm backend with `threads` threads: 1 is the single-threaded SIMD build tfjs picks in
+ * Node; more runs its threaded SIMD build, which tfjs turns off in Node (WASM_HAS_MULTITHREAD_SUPPORT
+ * is false when IS_NODE, tfjs issue #3830) and tfjs-wasm-threads.ts turns back on. */
+async function setUpWasm(threads: number): Promise<string> {
+  const restore = threads > 1 ? enableWasmThreads() : null;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // In Node the emscripten loader reads the .wasm with fs, so a plain directory path (with the
   // trailing separator: it is a prefix) works; a file:// URL would not.
   const require = createRequire(import.meta.url);
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
+  if (threads > 1) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    wasm.setThreadsCount(threads);
+  }
   await setBackend('wasm');
-  // tfjs turns WASM threads off under Node (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE,
-  // tfjs issue #3830), so the single-threaded SIMD build runs. Forcing the flag on fails here:
-  // the threaded build starts its pthread workers from a Blob URL, and Node's Worker rejects it
-  // ("ERR_WORKER_PATH: The worker script or module filename must be an absolute path ...").
+  restore?.();
+  const actual = wasm.getThreadsCount();
+  if (actual !== threads) throw new Error(`asked the wasm backend for ${threads} threads, it runs ${actual}`);
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  return `${threads ? 'multi-threaded' : 'single-threaded (tfjs disables WASM threads in Node)'}, SIMD ${simd ? 'on' : 'off'}`;
+  const build = threads > 1 ? 'threaded SIMD build, on in Node through tfjs-wasm-threads.ts' : "the build tfjs picks in Node, without threads";
+  return `${actual} thread${actual > 1 ? 's' : ''} (${build}), SIMD ${simd ? 'on' : 'off'}`;
 }
 
 async function setUpCpu(): Promise<string> {
@@ -120,7 +128,7 @@ function registerGradients(): void {
 async function measure(args: ChildArgs): Promise<ChildResult> {
   registerGradients();
   const detail =
-    args.backend === 'webgpu' ? await setUpWebGpu() : args.backend === 'wasm' ? await setUpWasm() : await setUpCpu();
+    args.backend === 'webgpu' ? await setUpWebGpu() : args.backend === 'wasm' ? await setUpWasm(args.threads) : await setUpCpu();
 
   // Synthetic Fashion-MNIST-shaped data, created once and kept on the backend.
   const rows = Math.max(ROWS, args.batch) - (Math.max(ROWS, args.batch) % args.batch);
@@ -197,6 +205,7 @@ async function measure(args: ChildArgs): Promise<ChildResult> {
     msPerStep,
     warmupMs,
     steps: warmupSteps + probeSteps + REPS * perRep,
+    repetitionMs: [...msPerStepReps],
     detail: `${detail}; tfjs ${tf.version_core}; ${warmupSteps} warm-up steps, ${REPS} reps x ${perRep} steps, median; reps ms/step ${msPerStepReps.map((v) => v.toFixed(2)).join(' ')}; final loss ${lastLoss.toFixed(3)}`,
     error: null,
   };
@@ -208,7 +217,7 @@ async function main(): Promise<void> {
     result = await measure(JSON.parse(process.argv[2] ?? '{}') as ChildArgs);
   } catch (e) {
     const msg = e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
-    result = { stepsPerSecond: null, msPerStep: null, warmupMs: null, steps: 0, detail: '', error: msg };
+    result = failedResult(msg);
   }
   process.stdout.write(RESULT_TAG + JSON.stringify(result) + '\n', () => process.exit(0));
 }

@@ -1,7 +1,9 @@
 // The PyTorch peer (torch_peer.py beside this file) seen from TypeScript: finds a Python that
 // can import torch, runs the peer in its own process and reads its result lines (RESULT_TAG +
 // JSON on stdout, progress on stderr). No Python or no torch is not a failure of the caller:
-// findTorch says why, and skipLine() is the one line bench:perf prints for it.
+// findTorch says why, and skipLine() is the one line bench:perf prints for it. Every result
+// names the BLAS library torch called (blas_info.py) and the threads it ran with; on netlib's
+// reference BLAS its speed is not representative, and blasWarning() says so in one line.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -9,17 +11,54 @@ import { fileURLToPath } from 'node:url';
 export const RESULT_TAG = 'TORCH_PEER_RESULT ';
 export const PEER_SCRIPT = fileURLToPath(new URL('./torch_peer.py', import.meta.url));
 const INSTALL = 'install python3-torch / pip install torch';
+/** What makes Debian's python3-torch fast: an optimized BLAS, and the tool to set its threads. */
+export const BLAS_INSTALL = 'apt-get install libopenblas0-pthread python3-threadpoolctl';
+/** The mark on every figure of a peer that ran on the reference BLAS. */
+export const REFERENCE_BLAS_MARK = 'reference BLAS, not representative';
+
+/** The BLAS library torch's matmuls called (blas_info.py's describe). */
+export interface BlasInfo {
+  library: string;
+  /** netlib's reference BLAS: correct, but several times slower than an optimized one. */
+  reference: boolean;
+  path: string | null;
+  version: string | null;
+  threadingLayer: string | null;
+  /** The BLAS's threads when the peer started (before it chose its own). */
+  defaultThreads: number | null;
+  /** How the peer found out. */
+  how: string;
+}
+
+/** The threads a measurement ran with, and what each configuration tried reached. */
+export interface ThreadChoice {
+  /** torch's intra-op threads. */
+  intraOp: number;
+  /** The BLAS library's threads (null where unknown). */
+  blas: number | null;
+  /** 'fastest of 4 tried', 'as given', 'not tuned: the work runs on CUDA', ... */
+  choice: string;
+  tried: Array<{ intraOp: number; blas: number | null; stepsPerSecond: number }>;
+  /** How the BLAS's threads were set ('threadpoolctl', ...) or why they were not. */
+  blasControl: string;
+  cores: number;
+}
 
 /** What every result line says about where it ran. */
 interface Where {
   torch: string;
-  /** 'cuda: <card>' or 'cpu: <cores>, torch threads <n>'. */
+  /** The Python version. */
+  python: string;
+  /** 'cuda: <card>' or 'cpu: <cores> cores'. */
   device: string;
   cuda: boolean;
+  blas: BlasInfo;
 }
 
 export interface TorchInfo extends Where {
   task: 'info';
+  /** The threads this Python starts with. */
+  threads: ThreadChoice;
 }
 
 /** Steady-state training steps/s of one model, the usual loop (nn.Sequential + torch.optim). */
@@ -32,6 +71,9 @@ export interface TorchSteps extends Where {
   msPerStep: number;
   warmupMs: number;
   steps: number;
+  /** Each timed repetition's ms per step (the median is msPerStep). */
+  repetitionMs: number[];
+  threads: ThreadChoice;
 }
 
 /** Trials stacked (batched eager, or CUDA graphs): ms per training step of all trials and
@@ -47,6 +89,9 @@ export interface TorchThroughput extends Where {
   trialEpochsPerMinute: number;
   /** Warm-up and graph capture, apart from the timing. */
   setupSeconds: number;
+  /** Each timed repetition's ms per step (the median is stepMs). */
+  repetitionMs: number[];
+  threads: ThreadChoice;
 }
 
 /** Whole trials trained: seconds of training and evaluation (data load, warm-up and graph
@@ -63,6 +108,7 @@ export interface TorchStudy extends Where {
   ids: string[];
   testAccuracy: number[];
   testLoss: number[];
+  threads: ThreadChoice;
 }
 
 export type TorchResult = TorchInfo | TorchSteps | TorchThroughput | TorchStudy;
@@ -100,6 +146,10 @@ export function parsePeerOutput(stdout: string): { results: TorchResult[]; malfo
       continue;
     }
     const missing = [...NUMBERS[task].filter((k) => typeof r[k] !== 'number'), ...['torch', 'device'].filter((k) => typeof r[k] !== 'string')];
+    const blas = r.blas as Record<string, unknown> | undefined;
+    if (!(typeof blas === 'object' && blas !== null && typeof blas.library === 'string' && typeof blas.reference === 'boolean')) missing.push('blas');
+    const threads = r.threads as Record<string, unknown> | undefined;
+    if (!(typeof threads === 'object' && threads !== null && typeof threads.intraOp === 'number' && Array.isArray(threads.tried))) missing.push('threads');
     if (task === 'study' && !(Array.isArray(r.testAccuracy) && r.testAccuracy.length === r.trials)) missing.push('testAccuracy (one per trial)');
     if (missing.length) {
       bad(`${task} result without ${missing.join(', ')}`);
@@ -108,6 +158,24 @@ export function parsePeerOutput(stdout: string): { results: TorchResult[]; malfo
     results.push(r as unknown as TorchResult);
   }
   return { results, malformed };
+}
+
+/** The one warning line for a peer on the reference BLAS, or null. */
+export function blasWarning(blas: BlasInfo): string | null {
+  if (!blas.reference) return null;
+  return `warning: PyTorch calls the reference BLAS (${blas.path ?? 'netlib'}): its figures are marked "${REFERENCE_BLAS_MARK}"; for an optimized BLAS: ${BLAS_INSTALL}`;
+}
+
+/** One line: the BLAS, and the threads as a reader needs them. */
+export function blasLine(blas: BlasInfo): string {
+  const detail = [blas.version && `version ${blas.version}`, blas.threadingLayer, blas.path].filter(Boolean).join(', ');
+  return `${blas.library}${detail ? ` (${detail})` : ''}${blas.reference ? ` [${REFERENCE_BLAS_MARK}]` : ''}`;
+}
+
+/** "torch 1 thread, BLAS 1 thread (fastest of 4 tried)"; on CUDA what the host ran with. */
+export function threadsLine(t: ThreadChoice): string {
+  const n = (k: number | null, what: string) => `${what} ${k ?? '?'} thread${k === 1 ? '' : 's'}`;
+  return t.blas === null ? `${n(t.intraOp, 'torch')} (${t.choice})` : `${n(t.intraOp, 'torch')}, ${n(t.blas, 'BLAS')} (${t.choice})`;
 }
 
 /** The one line bench:perf prints when the peer cannot run. */

@@ -21,20 +21,33 @@ Three ways to run the study (--mode):
            torch.optim.Optimizer subclass).
 --task steps measures steady-state training steps/s of one model (the loop's code, T = 1);
 --task throughput times a few steps of stacked trials and one validation pass, as bench:perf
-times the engine; --task info says which torch and device this Python has.
+times the engine; --task info says which torch, device and BLAS this Python has.
+
+Threads, as a careful user sets them (--threads, --blas-threads; auto by default): on a CPU
+each task first tries torch's intra-op threads x the BLAS library's threads, each 1 or the
+core count, on its own steps for a moment, and runs with the fastest. Every result says
+which BLAS torch called (blas_info.py: the library its sgemm_ resolves to; version and
+threads from threadpoolctl where installed) and which threads it chose among which tried. On netlib's reference BLAS
+(Debian's python3-torch installed alone) it still runs, and says its speed is not
+representative.
 
 Output: one line per measurement on stdout, RESULT_TAG + JSON; progress on stderr. Seconds
-cover training and evaluation; loading the data onto the device, warm-up and graph capture
-are reported apart and are not in them. Only torch and the standard library.
+cover training and evaluation; loading the data onto the device, warm-up, graph capture and
+choosing threads are reported apart and are not in them. Only torch, the standard library
+and, where installed, threadpoolctl.
 """
 import argparse
 import gzip
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import blas_info  # noqa: E402 (beside this file): which BLAS torch calls, and setting its threads
 
 RESULT_TAG = 'TORCH_PEER_RESULT '
 EVAL_BATCH = 1000
@@ -331,12 +344,17 @@ def shuffles(T, n, device):
     return torch.rand(T, n, device=device).argsort(dim=1)
 
 
-def run_stacked(args, data, trials, device, graphs):
+def run_stacked(args, data, trials, device, graphs, threads):
     """Trains the trials together for args.epochs; returns (seconds, setup seconds, per-epoch
-    validation accuracies, test losses, test accuracies)."""
+    validation accuracies, test losses, test accuracies, the threads chosen)."""
     stack, step, setup = prepare_stack(args, data, trials, device, graphs)
     n_train = data.train_x.shape[0]
     T = len(trials)
+    t0 = time.perf_counter()
+    chosen = threads.choose(stepper(step, shuffles(T, n_train, device), n_train, args.batch, device))
+    stack.initialize()  # the threads' trial steps changed parameters and state: start afresh
+    torch.manual_seed(trials[0]['seed'])
+    setup += time.perf_counter() - t0
     t0 = time.perf_counter()
     val_acc = []
     for epoch in range(args.epochs):
@@ -352,7 +370,23 @@ def run_stacked(args, data, trials, device, graphs):
         log(f'  epoch {epoch + 1}/{args.epochs}: mean train loss {sum(train_loss) / T:.4f}, mean train accuracy {sum(train_acc) / T:.4f}')
     test_loss, test_acc = stack.evaluate(data.test_x, data.test_y)
     sync(device)
-    return time.perf_counter() - t0, setup, val_acc, test_loss, test_acc
+    return time.perf_counter() - t0, setup, val_acc, test_loss, test_acc, chosen
+
+
+def stepper(step, order, n_train, batch, device):
+    """run(k): k training steps on the next full batches of `order` ([T, n] or [n] rows),
+    then one sync: what timed_reps and Threads.choose time."""
+    full = [s for s, n in batch_rows(n_train, batch) if n == batch]
+    done = 0
+
+    def run(k):
+        nonlocal done
+        for _ in range(k):
+            s = full[done % len(full)]
+            step(order[..., s:s + batch])
+            done += 1
+        sync(device)
+    return run
 
 
 def timed_reps(run, min_steps, seconds):
@@ -378,32 +412,23 @@ def timed_reps(run, min_steps, seconds):
     return statistics.median(reps), reps
 
 
-def measure_throughput(args, data, trials, device, graphs):
+def measure_throughput(args, data, trials, device, graphs, threads):
     """As bench:perf measures the engine: the median seconds per training step of all trials
     (timed_reps: at least args.steps steps a repetition, args.seconds in all, one sync per
-    repetition), then one validation pass."""
+    repetition), then one validation pass; with the threads that ran these steps fastest."""
     stack, step, setup = prepare_stack(args, data, trials, device, graphs)
     n_train = data.train_x.shape[0]
-    order = shuffles(len(trials), n_train, device)
-    full = [s for s, n in batch_rows(n_train, args.batch) if n == args.batch]
-    done = 0
-
-    def run(k):
-        nonlocal done
-        for _ in range(k):
-            s = full[done % len(full)]
-            step(order[:, s:s + args.batch])
-            done += 1
-        sync(device)
-
-    step_seconds, _ = timed_reps(run, args.steps, args.seconds)
+    run = stepper(step, shuffles(len(trials), n_train, device), n_train, args.batch, device)
+    chosen = threads.choose(run)
+    step_seconds, reps = timed_reps(run, args.steps, args.seconds)
     t0 = time.perf_counter()
     stack.evaluate(data.val_x, data.val_y)
     sync(device)
     eval_seconds = time.perf_counter() - t0
     epoch = len(batch_rows(n_train, args.batch)) * step_seconds + eval_seconds
     return {'stepMs': step_seconds * 1000, 'evalMs': eval_seconds * 1000, 'epochSeconds': epoch,
-            'trialEpochsPerMinute': 60 * len(trials) / epoch, 'setupSeconds': setup}
+            'trialEpochsPerMinute': 60 * len(trials) / epoch, 'setupSeconds': setup,
+            'repetitionMs': [r * 1000 for r in reps], 'threads': chosen}
 
 
 # ---------------------------------------------------------------- one model at a time
@@ -499,9 +524,11 @@ class Single:
         return loss.item() / images.shape[0], correct.item() / images.shape[0]
 
 
-def run_loop(args, data, trials, device):
+def run_loop(args, data, trials, device, threads):
     n_train = data.train_x.shape[0]
     t0 = time.perf_counter()
+    probe = Single(trials[0], args.sizes, device)  # a throwaway model to choose the threads on
+    chosen = threads.choose(stepper(lambda idx: probe.step(data.train_x, data.train_y, idx), torch.randperm(n_train, device=device), n_train, args.batch, device))
     for opt in dict.fromkeys(t['optimizer'] for t in trials):  # warm-up: kernels, allocator, lazy init
         w = Single(next(t for t in trials if t['optimizer'] == opt), args.sizes, device)
         idx = torch.arange(args.batch, device=device)
@@ -527,36 +554,104 @@ def run_loop(args, data, trials, device):
         test_acc.append(acc)
         log(f'  trial {k + 1}/{len(trials)} {trial["optimizer"]}/{trial["reg"]}/{trial["seed"]}: test accuracy {acc:.4f}')
     sync(device)
-    return time.perf_counter() - t0, setup, [v for v in val_acc if v], test_loss, test_acc
+    return time.perf_counter() - t0, setup, [v for v in val_acc if v], test_loss, test_acc, chosen
 
 
-def measure_steps(args, data, device):
-    """Steady-state steps/s of one model (the loop's code): warm-up, then timed_reps over
-    about args.seconds."""
+def measure_steps(args, data, device, threads):
+    """Steady-state steps/s of one model (the loop's code): warm-up, the threads that run
+    these steps fastest, then timed_reps over about args.seconds."""
     h = args.hyper[args.optimizer]
     check_hyper(args.optimizer, h)
     trial = {'optimizer': args.optimizer, 'hyper': h, 'reg': 'default', 'seed': args.seeds[0], 'l2': 0.0, 'dropout': 0.0}
     single = Single(trial, args.sizes, device)
     n_train = data.train_x.shape[0]
-    order = torch.randperm(n_train, device=device)
-    starts = [s for s, n in batch_rows(n_train, args.batch) if n == args.batch]
     done = 0
 
-    def run(k):
+    def step(idx):
         nonlocal done
-        for _ in range(k):
-            s = starts[done % len(starts)]
-            single.step(data.train_x, data.train_y, order[s:s + args.batch])
-            done += 1
-        sync(device)
+        single.step(data.train_x, data.train_y, idx)
+        done += 1
+    run = stepper(step, torch.randperm(n_train, device=device), n_train, args.batch, device)
 
     t0 = time.perf_counter()
     run(5)
     warmup = time.perf_counter() - t0
+    chosen = threads.choose(run)
     s, reps = timed_reps(run, 5, args.seconds)
     loss = (single.loss_sum / (done * args.batch)).item()
     return {'stepsPerSecond': 1 / s, 'msPerStep': s * 1000, 'warmupMs': warmup * 1000, 'steps': done,
-            'repetitionMs': [r * 1000 for r in reps], 'meanTrainLoss': loss}
+            'repetitionMs': [r * 1000 for r in reps], 'meanTrainLoss': loss, 'threads': chosen}
+
+
+# ---------------------------------------------------------------- threads
+
+def core_count():
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+
+
+class Threads:
+    """torch's intra-op threads and the BLAS's own, chosen as a careful user would: each 1 or
+    the core count, tried briefly on the task's own steps, the fastest kept. OpenBLAS starts
+    a thread per core on top of torch's: with both at 2 on 2 cores, one model ran at 215
+    steps/s against 700-736 with one BLAS thread. --threads and --blas-threads fix either
+    instead."""
+
+    def __init__(self, args, device, blas):
+        self.args, self.device, self.blas = args, device, blas
+        self.control = blas_info.BlasThreads(blas)
+        if args.blas_threads != 'auto' and not self.control.how:
+            raise ValueError(f'--blas-threads {args.blas_threads}: {self.control.why_not}')
+
+    def candidates(self):
+        cores = core_count()
+        intra = sorted({1, cores}) if self.args.threads == 'auto' else [int(self.args.threads)]
+        if self.args.blas_threads != 'auto':
+            blas = [int(self.args.blas_threads)]
+        else:
+            blas = sorted({1, cores}) if self.control.how else [None]  # None: left as it is
+        return [(i, b) for i in intra for b in blas]
+
+    def apply(self, config):
+        intra, blas = config
+        if blas is not None:
+            self.control.set(blas)
+        torch.set_num_threads(intra)  # after the BLAS's: setting those must not undo these
+        if torch.get_num_threads() != intra:
+            raise RuntimeError(f'torch.set_num_threads({intra}) did not hold: torch runs {torch.get_num_threads()} threads')
+
+    def report(self, choice, tried):
+        return {'intraOp': torch.get_num_threads(), 'blas': self.control.get(), 'choice': choice, 'tried': tried,
+                'blasControl': self.control.how or self.control.why_not, 'cores': core_count()}
+
+    def choose(self, run):
+        """Sets the fastest configuration for run(k) (k steps, then a sync) and returns what
+        was chosen and what each configuration reached. On CUDA the host threads are left
+        as they are (the work is on the GPU)."""
+        if self.device.type == 'cuda':
+            return self.report('not tuned: the work runs on CUDA', [])
+        configs = self.candidates()
+        if len(configs) == 1:
+            self.apply(configs[0])
+            return self.report('as given' if self.args.threads != 'auto' else 'the only configuration on this machine', [])
+        per = self.args.probe_seconds if self.args.probe_seconds > 0 else max(0.25, self.args.seconds / 10)
+        best, steps = {}, {}
+        for rnd in range(2):  # interleaved rounds, each configuration's best: a shared machine drifts
+            for c in configs[rnd:] + configs[:rnd]:
+                self.apply(c)
+                run(1)  # wakes the thread pools at this size
+                if c not in steps:
+                    t0 = time.perf_counter()
+                    run(1)
+                    steps[c] = max(1, round(per / max(time.perf_counter() - t0, 1e-6)))
+                t0 = time.perf_counter()
+                run(steps[c])
+                best[c] = max(best.get(c, 0.0), steps[c] / (time.perf_counter() - t0))
+        chosen = max(configs, key=lambda c: best[c])
+        self.apply(chosen)
+        tried = [{'intraOp': i, 'blas': b if b is not None else self.control.get(), 'stepsPerSecond': best[(i, b)]} for i, b in configs]
+        log(f'  threads: torch {chosen[0]}, BLAS {tried[configs.index(chosen)]["blas"]} (fastest of {len(configs)} tried: '
+            + ', '.join(f'{t["intraOp"]}x{t["blas"]} {t["stepsPerSecond"]:.1f} steps/s' for t in tried) + ')')
+        return self.report(f'fastest of {len(configs)} tried', tried)
 
 
 # ---------------------------------------------------------------- command line
@@ -582,7 +677,15 @@ def parse(argv):
     p.add_argument('--optimizer', default='adam', help='--task steps: the optimizer')
     p.add_argument('--seconds', type=float, default=5, help='--task steps and throughput: timed seconds, about')
     p.add_argument('--steps', type=int, default=10, help='--task throughput: the fewest steps in a timed repetition')
+    p.add_argument('--threads', default='auto', help="torch's intra-op threads; auto: try 1 and the core count, keep the fastest")
+    p.add_argument('--blas-threads', default='auto', help="the BLAS library's threads; auto: try 1 and the core count, keep the fastest")
+    p.add_argument('--no-blas-warning', action='store_true', help='no warning on the reference BLAS (bench:perf prints its own, once)')
+    p.add_argument('--probe-seconds', type=float, default=0, help='seconds each thread configuration is tried, per round (0: --seconds / 10, at least 0.25)')
     args = p.parse_args(argv)
+    for name in ('threads', 'blas_threads'):
+        v = getattr(args, name)
+        if v != 'auto' and not (v.isdigit() and int(v) > 0):
+            p.error(f"--{name.replace('_', '-')} must be auto or a positive integer, got '{v}'")
     args.optimizers = args.optimizers.split(',')
     args.regs = args.regs.split(',')
     args.seeds = [int(s) for s in args.seeds.split(',')]
@@ -601,26 +704,34 @@ def device_of(choice):
         if not torch.cuda.is_available():
             raise ValueError('--device cuda: torch.cuda.is_available() is false')
         return torch.device('cuda')
-    # Every core this process may use, as llvmpipe does for the engine (some builds, Debian's
-    # among them, default to one thread); OMP_NUM_THREADS, where set, decides instead.
-    if 'OMP_NUM_THREADS' not in os.environ:
-        torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())
     return torch.device('cpu')
 
 
 def describe(device):
     if device.type == 'cuda':
         return f'cuda: {torch.cuda.get_device_name(device)}'
-    return f'cpu: {os.cpu_count()} cores, torch threads {torch.get_num_threads()}'
+    return f'cpu: {core_count()} cores'
+
+
+def blas_of(device):
+    """The BLAS torch's matmuls call (after one has run, so the library is loaded)."""
+    a = torch.ones(64, 64)
+    (a @ a).sum().item()
+    built_in = re.search(r'BLAS_INFO=(\w+)', torch.__config__.show())
+    return blas_info.of_this_process(built_in.group(1) if built_in else None, device.type)
 
 
 def main(argv):
     args = parse(argv)
     device = device_of(args.device)
-    base = {'torch': torch.__version__, 'device': describe(device), 'cuda': device.type == 'cuda'}
+    blas = blas_of(device)
+    threads = Threads(args, device, blas)
+    base = {'torch': torch.__version__, 'python': sys.version.split()[0], 'device': describe(device), 'cuda': device.type == 'cuda', 'blas': blas}
     if args.task == 'info':
-        emit({'task': 'info', **base})
+        emit({'task': 'info', **base, 'threads': threads.report('the defaults of this process', [])})
         return
+    if blas['reference'] and not args.no_blas_warning:
+        log(f'torch_peer: warning: torch calls the reference BLAS ({blas["path"]}): its speed is not representative; {blas_info.INSTALL}')
     if not args.data:
         raise ValueError('no --data NAME=DIR given')
     for name, directory in args.data.items():
@@ -630,7 +741,7 @@ def main(argv):
         if args.task == 'steps':
             log(f'torch {args.optimizer} steps on {name} ({base["device"]}) ...')
             emit({'task': 'steps', 'mode': 'loop', 'dataset': name, 'optimizer': args.optimizer, 'trials': 1,
-                  'batch': args.batch, 'loadSeconds': data.load_seconds, **base, **measure_steps(args, data, device)})
+                  'batch': args.batch, 'loadSeconds': data.load_seconds, **base, **measure_steps(args, data, device, threads)})
             continue
         if args.mode == 'graphs' and device.type != 'cuda':
             raise ValueError('--mode graphs needs CUDA')
@@ -640,16 +751,16 @@ def main(argv):
                 raise ValueError('--task throughput measures stacked trials: --mode batched or graphs')
             log(f'torch {args.mode} throughput: {name}, {len(trials)} trials ({base["device"]}) ...')
             emit({'task': 'throughput', 'mode': args.mode, 'dataset': name, 'trials': len(trials), 'batch': args.batch,
-                  'loadSeconds': data.load_seconds, **base, **measure_throughput(args, data, trials, device, args.mode == 'graphs')})
+                  'loadSeconds': data.load_seconds, **base, **measure_throughput(args, data, trials, device, args.mode == 'graphs', threads)})
             continue
         log(f'torch {args.mode}: {name}, {len(trials)} trials x {args.epochs} epochs ({base["device"]}) ...')
         if args.mode == 'loop':
-            seconds, setup, val_acc, test_loss, test_acc = run_loop(args, data, trials, device)
+            seconds, setup, val_acc, test_loss, test_acc, chosen = run_loop(args, data, trials, device, threads)
         else:
-            seconds, setup, val_acc, test_loss, test_acc = run_stacked(args, data, trials, device, args.mode == 'graphs')
+            seconds, setup, val_acc, test_loss, test_acc, chosen = run_stacked(args, data, trials, device, args.mode == 'graphs', threads)
         emit({'task': 'study', 'mode': args.mode, 'dataset': name, 'trials': len(trials), 'epochs': args.epochs,
               'trainSamples': data.train_x.shape[0], 'testSamples': data.test_x.shape[0], 'batch': args.batch,
-              'seconds': seconds, 'setupSeconds': setup, 'loadSeconds': data.load_seconds, **base,
+              'seconds': seconds, 'setupSeconds': setup, 'loadSeconds': data.load_seconds, **base, 'threads': chosen,
               'ids': [f'{name}/{t["optimizer"]}/{t["reg"]}/{t["seed"]}' for t in trials],
               'validationAccuracy': val_acc, 'testLoss': test_loss, 'testAccuracy': test_acc})
 

@@ -3,12 +3,9 @@
 // then the fused optimizer updates against the copy bandwidth; then a whole training step
 // dispatch by dispatch (dispatches per step, the per-kernel sum against the step's time) and
 // a kernel's time at three sizes of its work.
-import { parseArgs } from 'node:util';
 import { colsum } from '../../kernels/colsum.ts';
-import { BACKENDS, type BackendName } from '../../kernels/device.ts';
 import { dropout, DROPOUT_PARAM_WORDS, dropoutParams } from '../../kernels/dropout.ts';
 import { axpy, relu, reluBackward } from '../../kernels/elementwise.ts';
-import { Gpu } from '../../kernels/gpu.ts';
 import { chosenVariant, matmul, variantKey, type MatmulForm } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
 import { softmaxCrossEntropy } from '../../kernels/softmax-ce.ts';
@@ -17,35 +14,22 @@ import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { formatScaling, measureScaling } from './kernel-scaling.ts';
 import { formatStepReport, measureTrainingStep } from './step-report.ts';
 import { formatBandwidth, measureBandwidth } from './bandwidth.ts';
+import { openGpuOrExit, optionsOrExit } from '../command-line.ts';
+import { KERNELS_USAGE, parseKernelsArgs } from './kernels-options.ts';
 
-const { values } = parseArgs({
-  options: {
-    trials: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '128' },
-    backend: { type: 'string', default: process.env.OPTBENCH_BACKEND ?? 'auto' },
-    'no-tune': { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-  },
-});
-
-const T = Number(values.trials);
-const B = Number(values.batch);
-if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) {
-  console.error('bench:kernels: --trials and --batch must be positive integers');
-  process.exit(2);
-}
-if (!(BACKENDS as readonly string[]).includes(values.backend!)) {
-  console.error(`bench:kernels: unknown backend '${values.backend}'; use one of ${BACKENDS.join(', ')}`);
-  process.exit(2);
-}
+const options = optionsOrExit('bench:kernels', KERNELS_USAGE, process.argv.slice(2), parseKernelsArgs);
+const T = options.trials;
+const B = options.batch;
 
 // Profiling is off for the per-call table (whole batches timed by the wall clock); the step
 // report and the scaling check below profile, so ask Dawn for unquantized timestamps.
-const gpu = await Gpu.open({ backend: values.backend as BackendName, exactTimestamps: true });
-console.log(`adapter: ${gpu.describe()}`);
+const gpu = await openGpuOrExit('bench:kernels', { backend: options.backend, exactTimestamps: true });
+// With --json, stdout holds the JSON document alone: the progress lines go to stderr.
+const say = (s: string) => (options.json ? console.error(s) : console.log(s));
+say(`adapter: ${gpu.describe()}`);
 // Ten calls per submit, as kernels run inside a training step (see timeGpu in measure/timing.ts).
 const PER_SUBMIT = 10;
-console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${PER_SUBMIT} calls per submit`);
+say(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5 batches, ${PER_SUBMIT} calls per submit`);
 
 // The products of a step without dropout, then those a step with dropout trials runs
 // instead (dropout in the forward epilogue, its 1/keep in the backward mask): a study's
@@ -54,10 +38,10 @@ console.log(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medi
 const plain = mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: false });
 const plainKeys = new Set(plain.map((m) => JSON.stringify(m.shape)));
 const mmShapes = [...plain, ...mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: true }).filter((m) => !plainKeys.has(JSON.stringify(m.shape)))].map(({ label, shape }) => ({ label, s: shape }));
-if (!values['no-tune']) {
+if (options.tune) {
   const tuned = await tuneMatmul(gpu, mmShapes.map((m) => m.s));
   const fresh = tuned.filter((t) => !t.fromCache).length;
-  console.log(`matmul tuning: ${fresh} shape(s) measured, ${tuned.length - fresh} from the cache`);
+  say(`matmul tuning: ${fresh} shape(s) measured, ${tuned.length - fresh} from the cache`);
 }
 
 interface Row {
@@ -137,9 +121,9 @@ for (const m of mmShapes) {
 
 const bandwidth = await measureBandwidth(gpu, [784, 128, 128, 10], T);
 const step = await measureTrainingStep(gpu, T, B);
-const scaling = await measureScaling(gpu, B, Math.max(2, Math.floor(T / 2)), !values['no-tune']);
+const scaling = await measureScaling(gpu, B, Math.max(2, Math.floor(T / 2)), options.tune);
 
-if (values.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, bandwidth, step, scaling }, null, 1));
+if (options.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, bandwidth, step, scaling }, null, 1));
 else {
   console.log(`${'kernel'.padEnd(14)} ${'shape'.padEnd(40)} ${'implementation'.padEnd(22)} ${'ms/call'.padStart(9)} ${'best ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`);
   for (const r of rows) {

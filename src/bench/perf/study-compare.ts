@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Gpu } from '../../kernels/gpu.ts';
-import type { TorchStudy } from '../peers/torch.ts';
+import { threadsLine, type TorchStudy } from '../peers/torch.ts';
 import { PRESETS, STUDY_SEEDS, type StudyConfig } from '../study/config.ts';
 import { planTrials } from '../study/plan.ts';
 import { runStudy } from '../study/study.ts';
@@ -36,6 +36,10 @@ export interface StudyRun {
   meanTestAccuracy: Record<string, number>;
   /** Peer's study seconds / engine's: how many times faster the engine is. */
   engineSpeedup: number;
+  /** REFERENCE_BLAS_MARK for a PyTorch run on the reference BLAS, else null. */
+  mark: string | null;
+  /** The threads a PyTorch run chose ("torch 1 thread, BLAS 1 thread (fastest of 4 tried)"). */
+  threads: string | null;
 }
 
 export interface StudyComparison {
@@ -70,7 +74,7 @@ export async function compareStudy(gpu: Gpu, peer: TorchPeer | null, o: StudyOpt
   const add = (r: Omit<StudyRun, 'engineSpeedup'>) => {
     runs.push(r);
     const acc = Object.entries(r.meanTestAccuracy).map(([d, a]) => `${d} ${a.toFixed(4)}`).join(', ');
-    log(`${r.framework}: ${r.measuredTrials} trials x ${r.measuredEpochs} epochs in ${r.seconds.toFixed(1)} s of training and evaluation (wall ${r.wallSeconds.toFixed(1)} s); mean test accuracy ${acc}`);
+    log(`${r.framework}: ${r.measuredTrials} trials x ${r.measuredEpochs} epochs in ${r.seconds.toFixed(1)} s of training and evaluation (wall ${r.wallSeconds.toFixed(1)} s); mean test accuracy ${acc}${r.mark ? ` [${r.mark}]` : ''}`);
   };
 
   const c = config(o.seeds, o.epochs);
@@ -81,7 +85,7 @@ export async function compareStudy(gpu: Gpu, peer: TorchPeer | null, o: StudyOpt
     const { results } = await runStudy(c, { outDir: out, resume: false, gpu, stop: () => false, log });
     const wall = (performance.now() - t0) / 1000;
     const seconds = results.trials.reduce((s, t) => s + t.seconds, 0);
-    add({ framework: 'webgpu-optbench', measuredTrials: results.trials.length, measuredEpochs: c.epochs, seconds, ...scale(results.trials.length, c.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(results.trials.map((t) => ({ dataset: t.dataset, acc: t.testAccuracy }))) });
+    add({ framework: 'webgpu-optbench', mark: null, threads: null, measuredTrials: results.trials.length, measuredEpochs: c.epochs, seconds, ...scale(results.trials.length, c.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(results.trials.map((t) => ({ dataset: t.dataset, acc: t.testAccuracy }))) });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -97,23 +101,9 @@ export async function compareStudy(gpu: Gpu, peer: TorchPeer | null, o: StudyOpt
       if (res.length !== pc.datasets.length) continue; // the failure is logged
       const trials = res.reduce((s, r) => s + r.trials, 0);
       const seconds = res.reduce((s, r) => s + r.seconds, 0);
-      add({ framework: `torch-${mode} (${peer.device})`, measuredTrials: trials, measuredEpochs: pc.epochs, seconds, ...scale(trials, pc.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(res.flatMap((r) => r.testAccuracy.map((acc) => ({ dataset: r.dataset, acc })))) });
+      add({ framework: `torch-${mode} (${peer.device})`, mark: peer.mark, threads: [...new Set(res.map((r) => threadsLine(r.threads)))].join('; '), measuredTrials: trials, measuredEpochs: pc.epochs, seconds, ...scale(trials, pc.epochs, seconds), wallSeconds: wall, meanTestAccuracy: meanBy(res.flatMap((r) => r.testAccuracy.map((acc) => ({ dataset: r.dataset, acc })))) });
     }
   }
   const engine = runs[0].studySeconds;
   return { study, runs: runs.map((r) => ({ ...r, engineSpeedup: r.studySeconds / engine })) };
-}
-
-export function formatStudy(s: StudyComparison): string {
-  const lines = [
-    `the default study (${s.study.trials} trials x ${s.study.epochs} epochs, both data sets): training and evaluation seconds`,
-    `${'framework'.padEnd(44)} ${'measured'.padStart(15)} ${'seconds'.padStart(9)} ${'study s'.padStart(9)} ${'engine is'.padStart(10)} ${'wall s'.padStart(8)}  mean test accuracy`,
-  ];
-  for (const r of s.runs) {
-    const acc = Object.entries(r.meanTestAccuracy).map(([d, a]) => `${d} ${a.toFixed(4)}`).join(', ');
-    lines.push(`${r.framework.padEnd(44)} ${`${r.measuredTrials} x ${r.measuredEpochs} ep`.padStart(15)} ${r.seconds.toFixed(1).padStart(9)} ${`${r.studySeconds.toFixed(1)}${r.extrapolated ? '*' : ''}`.padStart(9)} ${`${r.engineSpeedup.toFixed(2)}x`.padStart(10)} ${r.wallSeconds.toFixed(1).padStart(8)}  ${acc}`);
-  }
-  const est = s.runs.filter((r) => r.extrapolated);
-  if (est.length) lines.push(...est.map((r) => `* ${r.framework}: an estimate, ${r.extrapolated} (not a measured whole study)`));
-  return lines.join('\n');
 }

@@ -1,26 +1,37 @@
 // bench:perf's use of the PyTorch peer: the study's workload as the peer's arguments, and its
-// measurements beside the engine's (engineSpeedup: the engine's speed over the peer's).
+// measurements beside the engine's (engineSpeedup: the engine's speed over the peer's). On
+// the reference BLAS every figure carries REFERENCE_BLAS_MARK (`mark`), in perf.json and
+// wherever it is printed.
 import { loadDataset, type DatasetName } from '../data/datasets.ts';
-import { findTorch, runPeer, skipLine, type TorchResult, type TorchSteps, type TorchThroughput } from '../peers/torch.ts';
+import { blasLine, blasWarning, findTorch, REFERENCE_BLAS_MARK, runPeer, skipLine, threadsLine, type BlasInfo, type TorchResult, type TorchSteps, type TorchThroughput } from '../peers/torch.ts';
 import { PRESETS, trainCount, type StudyConfig } from '../study/config.ts';
 import { planTrials } from '../study/plan.ts';
 
 export interface TorchPeer {
+  /** The interpreter's path, and its version. */
   python: string;
+  pythonVersion: string;
   torch: string;
   device: string;
   cuda: boolean;
+  blas: BlasInfo;
+  /** REFERENCE_BLAS_MARK on the reference BLAS, else null. */
+  mark: string | null;
 }
 
-/** The peer, or null after logging the one skip line. */
-export async function openTorchPeer(log: (s: string) => void): Promise<TorchPeer | null> {
-  const found = await findTorch();
+/** The peer, or null after logging the one skip line. On the reference BLAS it also logs the
+ * one warning line with the install command. */
+export async function openTorchPeer(log: (s: string) => void, candidates?: string[]): Promise<TorchPeer | null> {
+  const found = await findTorch(candidates);
   if (found.python === null) {
     log(skipLine(found.reason));
     return null;
   }
-  log(`PyTorch peer: ${found.python}, torch ${found.info.torch}, ${found.info.device}`);
-  return { python: found.python, torch: found.info.torch, device: found.info.device, cuda: found.info.cuda };
+  const { info } = found;
+  log(`PyTorch peer: ${found.python}, torch ${info.torch}, ${info.device}; BLAS: ${blasLine(info.blas)}; threads at start: ${threadsLine(info.threads)}`);
+  const warning = blasWarning(info.blas);
+  if (warning) log(`bench:perf: ${warning}`);
+  return { python: found.python, pythonVersion: info.python, torch: info.torch, device: info.device, cuda: info.cuda, blas: info.blas, mark: info.blas.reference ? REFERENCE_BLAS_MARK : null };
 }
 
 /** The peer's arguments for a study without sweeps: data directories (the project's loader
@@ -43,9 +54,10 @@ export async function workloadArgs(c: StudyConfig, datasets: DatasetName[]): Pro
   return args;
 }
 
-/** Runs the peer; a failure is logged and gives no results (bench:perf goes on). */
+/** Runs the peer; a failure is logged and gives no results (bench:perf goes on). The peer's
+ * own reference-BLAS warning is left out: openTorchPeer printed bench:perf's, once. */
 export async function runTorch<T extends TorchResult>(peer: TorchPeer, args: string[], log: (s: string) => void, what: string): Promise<T[]> {
-  const r = await runPeer(peer.python, args, { log: (l) => log(`  torch: ${l}`) });
+  const r = await runPeer(peer.python, [...args, '--no-blas-warning'], { log: (l) => log(`  torch: ${l}`) });
   if (r.error) log(`PyTorch peer ${what} FAILED: ${r.error}`);
   return r.results.filter((x) => x.task !== 'info') as T[];
 }
@@ -56,8 +68,11 @@ export interface TorchSection {
   python: string;
   torch: string;
   device: string;
-  steps: Array<TorchSteps & { engineSpeedup: number }>;
-  throughput: Array<TorchThroughput & { engineSpeedup: number | null }>;
+  blas: BlasInfo;
+  /** REFERENCE_BLAS_MARK when the peer ran on the reference BLAS, else null; also on each figure. */
+  mark: string | null;
+  steps: Array<TorchSteps & { engineSpeedup: number; mark: string | null }>;
+  throughput: Array<TorchThroughput & { engineSpeedup: number | null; mark: string | null }>;
 }
 
 /** The fewest steps a timed repetition of T stacked trials has, on both sides (on a CPU a
@@ -76,14 +91,15 @@ export async function measureTorch(
 ): Promise<TorchSection> {
   const { log } = o;
   const study = PRESETS['seed-study'];
-  const section: TorchSection = { python: peer.python, torch: peer.torch, device: peer.device, steps: [], throughput: [] };
+  const section: TorchSection = { python: peer.python, torch: peer.torch, device: peer.device, blas: peer.blas, mark: peer.mark, steps: [], throughput: [] };
+  const marked = (s: string) => (peer.mark ? `${s} [${peer.mark}]` : s);
   const fashion = { ...study, datasets: ['fashion-mnist' as const] };
   // One model at a time, the same optimizers as the engine's one-trial measurement.
   for (const e of engine) {
     const args = ['--task', 'steps', '--optimizer', e.optimizer, '--seconds', String(o.seconds), ...(await workloadArgs(fashion, fashion.datasets))];
     for (const r of await runTorch<TorchSteps>(peer, args, log, `steps (${e.optimizer})`)) {
-      section.steps.push({ ...r, engineSpeedup: e.stepsPerSecond / r.stepsPerSecond });
-      log(`torch loop ${e.optimizer}: ${r.stepsPerSecond.toFixed(1)} steps/s (${r.msPerStep.toFixed(2)} ms/step)`);
+      section.steps.push({ ...r, engineSpeedup: e.stepsPerSecond / r.stepsPerSecond, mark: peer.mark });
+      log(marked(`torch loop ${e.optimizer}: ${r.stepsPerSecond.toFixed(1)} steps/s (${r.msPerStep.toFixed(2)} ms/step), ${threadsLine(r.threads)}`));
     }
   }
   // Stacked trials at the engine's batched sizes: the 12 cells (first seed), all 120.
@@ -93,8 +109,8 @@ export async function measureTorch(
     for (const mode of peer.cuda ? ['graphs', 'batched'] : ['batched']) {
       const args = ['--task', 'throughput', '--mode', mode, '--steps', String(throughputMinSteps(T)), '--seconds', String(o.seconds), ...(await workloadArgs(c, c.datasets))];
       for (const r of await runTorch<TorchThroughput>(peer, args, log, `throughput (${mode}, T=${T})`)) {
-        section.throughput.push({ ...r, engineSpeedup: mine ? mine.trialEpochsPerMinute / r.trialEpochsPerMinute : null });
-        log(`torch ${mode} T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min (${r.stepMs.toFixed(1)} ms/step)`);
+        section.throughput.push({ ...r, engineSpeedup: mine ? mine.trialEpochsPerMinute / r.trialEpochsPerMinute : null, mark: peer.mark });
+        log(marked(`torch ${mode} T=${T}: ${r.trialEpochsPerMinute.toFixed(2)} trial-epochs/min (${r.stepMs.toFixed(1)} ms/step), ${threadsLine(r.threads)}`));
       }
     }
   }

@@ -131,5 +131,5 @@ export function agreementWarning(a: KernelAgreement): string | null {
   if (a.identical) return null;
   const parts = a.differences.map((d) => `${d.shape}: ${Object.entries(d.kernels).map(([k, dirs]) => `${k} in ${dirs.join(', ')}`).join(' vs ')}`);
   if (a.unrecorded.length) parts.push(`no record of the kernels in ${a.unrecorded.join(', ')}`);
-  return `warning: the shards did not all run the same matmul kernels (${parts.join('; ')}); their numbers may differ from one run's in the last bits. Pin one set with --kernels (README, "Many machines")`;
+  return `warning: the shards did not all run the same matmul kernels (${parts.join('; ')}); their numbers may differ from one run's in the last bits. Pin one set with --kernels (docs/deploy.md, "The same kernels on every machine")`;
 }
