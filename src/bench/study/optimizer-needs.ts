@@ -13,6 +13,23 @@ export function optimizerMatmulShapes(optimizer: string, sizes: readonly number[
   return programMatmulShapes(claimedParams(spec, mlpParamSpecs(sizes)).map((p) => buildProgram(spec, p)), count);
 }
 
+/** Each distinct tensor-step product of `optimizer` on the MLP, labeled by its step and
+ * parameter (`muon ns_gram W1`), for bench:kernels' table. */
+export function labeledOptimizerShapes(optimizer: string, sizes: readonly number[], trials: number): Array<{ label: string; shape: TunedShape }> {
+  const spec = getOptimizer(optimizer);
+  const out = new Map<string, { label: string; shape: TunedShape }>();
+  for (const p of claimedParams(spec, mlpParamSpecs(sizes))) {
+    const program = buildProgram(spec, p);
+    program.ops.forEach((o) => {
+      if (o.kind !== 'matmul') return;
+      const [shape] = programMatmulShapes([{ ...program, ops: [o] }], trials);
+      const key = `${o.form}:${o.M}x${o.N}x${o.K}`;
+      if (!out.has(key)) out.set(key, { label: `${optimizer} ${o.label} ${p.name}`, shape });
+    });
+  }
+  return [...out.values()];
+}
+
 /** The products every group of `groups` (each a list of its trials' optimizers) runs. */
 export function groupsMatmulShapes(sizes: readonly number[], groups: ReadonlyArray<ReadonlyArray<{ optimizer: string }>>): TunedShape[] {
   return groups.flatMap((trials) => {
