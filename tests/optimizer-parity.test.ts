@@ -143,8 +143,9 @@ describe('muon and sf-adamw against the published PyTorch implementations', () =
  * drift from 1e-7 at step 1 to about 5e-6 by step 10, 1e-4 by step 30 and 5e-3 by step 150,
  * measured on llvmpipe). So: tight early, where a wrong formula shows at once, loose late,
  * where only gross departures show. On llvmpipe the largest error of each kind is 0.08x to
- * 0.27x its tolerance; a warm-up off by 0.05 of a step, or Muon's auxiliary Adam with its
- * second bias correction one step ahead, fails every kind (3x to 4000x).
+ * 0.27x its tolerance; with two mistakes planted (a warm-up off by 0.05 of a step, Muon's
+ * auxiliary Adam with its second bias correction one step ahead) every kind failed, by 3x to
+ * 4000x.
  */
 function lossTolerance(step: number): number {
   return step <= 10 ? 2e-5 : step <= 30 ? 3e-4 : 2e-2;
