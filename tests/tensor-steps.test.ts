@@ -7,7 +7,7 @@ import { sumsq } from '../src/kernels/sumsq.ts';
 import { sumsqRef } from '../src/kernels/reference.ts';
 import { ParamArena } from '../src/nn/params.ts';
 import { Optimizers, type TrialOptimizerConfig } from '../src/optim/fused.ts';
-import { getOptimizer } from '../src/optim/registry.ts';
+import { getOptimizer, listOptimizers } from '../src/optim/registry.ts';
 import type { OptimizerSpec } from '../src/optim/spec.ts';
 import { checkAgainstReference, checkGradients, CHECK_PARAMS } from '../src/optim/tensor-check.ts';
 import type { TensorStepBuilder } from '../src/optim/tensor-spec.ts';
@@ -46,6 +46,12 @@ describe('tensor steps and evaluated parameters against their TypeScript referen
     ['sf-adamw', sf, [{}, { l2: 0.7, hyper: { warmup_steps: 5, weight_decay: 0.01, r: 1, weight_lr_power: 1 } }, { resetEveryStep: true }]],
     // A slot that only some trials store (m, when inner_momentum > 0): two groups.
     ['sf-adamw with inner momentum beside one without', sf, [{ hyper: { inner_momentum: 0.9, beta1: 0.95 } }, { hyper: { warmup_steps: 3 } }]],
+    // Every registered spec with these parts (a new file in src/optim/specs/ included): its
+    // defaults, with L2, and reset every step.
+    ...listOptimizers()
+      .map(getOptimizer)
+      .filter((o) => o.tensorStep || o.evaluate)
+      .map((o): [string, OptimizerSpec, Array<Omit<TrialOptimizerConfig, 'optimizer'>>] => [`${o.name} at its defaults`, o, [{}, { l2: 0.7 }, { resetEveryStep: true }]]),
   ];
   for (const [name, spec, configs] of cases) {
     it(`${name}: every parameter, slot and evaluated parameter, tall, wide and square matrices`, async () => {

@@ -66,11 +66,6 @@ export class TensorSteps {
     for (const r of this.records) r();
   }
 
-  /** Temporaries and scalars, per trial, in bytes. */
-  get scratchBytesPerTrial(): number {
-    return 4 * ([...this.temps.values()].reduce((a, t) => a + t.span, 0) + (this.bindings.scalars ? this.spec.tensorStep!.scalars.length : 0));
-  }
-
   destroy(): void {
     for (const t of this.temps.values()) this.gpu.release(t.buf);
     this.gpu.release(this.bindings.scalars);

@@ -8,7 +8,7 @@ import { buildProgram, claimedParams, programMatmulShapes, tempSpans, tensorStep
 
 /** The tensor-step products of `count` trials of `optimizer` in one group (none for an
  * element-wise optimizer). A group's trials of one optimizer form one batch. */
-export function optimizerMatmulShapes(optimizer: string, sizes: readonly number[], count: number): TunedShape[] {
+function optimizerMatmulShapes(optimizer: string, sizes: readonly number[], count: number): TunedShape[] {
   const spec = getOptimizer(optimizer);
   return programMatmulShapes(claimedParams(spec, mlpParamSpecs(sizes)).map((p) => buildProgram(spec, p)), count);
 }

@@ -1,3 +1,4 @@
+import { lerp } from '../reference-math.ts';
 import type { OptimizerSpec } from '../spec.ts';
 import type { TensorReferenceArgs } from '../tensor-spec.ts';
 
@@ -26,11 +27,6 @@ import type { TensorReferenceArgs } from '../tensor-spec.ts';
 export const NS_COEFFICIENTS = [3.4445, -4.775, 2.0315] as const;
 export const NS_STEPS = 5;
 const NORM_EPS = 1e-7;
-
-/** PyTorch's lerp on the CPU: exact at both ends (weight 0 and 1). */
-function lerp(a: number, b: number, w: number): number {
-  return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
-}
 
 /** C = A B for row-major A [n, k], B [k, m]. */
 function matmul(A: Float64Array, B: Float64Array, n: number, k: number, m: number): Float64Array {

@@ -1,3 +1,4 @@
+import { lerp } from '../reference-math.ts';
 import type { OptimizerSpec } from '../spec.ts';
 
 /**
@@ -18,11 +19,6 @@ import type { OptimizerSpec } from '../spec.ts';
  * (src/optim/evaluated.ts) instead of the reference's in-place eval()/train() lerps, so
  * training continues from y exactly.
  */
-
-/** PyTorch's lerp on the CPU: exact at both ends (weight 0 and 1). */
-function lerp(a: number, b: number, w: number): number {
-  return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
-}
 
 interface Averaging {
   /** The last step (from 0) accumulated, its scheduled lr and weight. */
