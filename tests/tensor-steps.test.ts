@@ -7,7 +7,7 @@ import { sumsq } from '../src/kernels/sumsq.ts';
 import { sumsqRef } from '../src/kernels/reference.ts';
 import { ParamArena } from '../src/nn/params.ts';
 import { Optimizers, type TrialOptimizerConfig } from '../src/optim/fused.ts';
-import { getOptimizer, listOptimizers } from '../src/optim/registry.ts';
+import { getOptimizer, listOptimizers, registerOptimizer } from '../src/optim/registry.ts';
 import type { OptimizerSpec } from '../src/optim/spec.ts';
 import { checkAgainstReference, checkGradients, CHECK_PARAMS } from '../src/optim/tensor-check.ts';
 import type { TensorStepBuilder } from '../src/optim/tensor-spec.ts';
@@ -95,6 +95,31 @@ describe('tensor steps and evaluated parameters against their TypeScript referen
       expect(r.failures[0]).toMatch(new RegExp(`^${kind.replace(/[()]/g, '\\$&')}: trial 0 `));
     });
   }
+});
+
+describe("the adapter's limits", () => {
+  it('a map naming more tensors than the adapter binds is refused in one line when its group is made', () => {
+    const g = gpu();
+    const limit = g.limits.maxStorageBuffersPerShaderStage;
+    const names = Array.from({ length: limit }, (_, k) => `t${k}`);
+    const spec: OptimizerSpec = {
+      ...getOptimizer('sgd'),
+      name: 'too-many-tensors',
+      tensorStep: {
+        applies: (p) => p.role === 'hidden',
+        scalars: [],
+        build(b) {
+          for (const n of names) b.temp(n, b.param.shape[0], b.param.shape[1]);
+          b.map('all', { reads: ['p', 'g', ...names], writes: ['p'] }, `p = p - lr * g + 0.0 * (${names.join(' + ')});`);
+        },
+        reference: () => {},
+      },
+    };
+    registerOptimizer(spec);
+    const arena = new ParamArena(g, CHECK_PARAMS, 1);
+    expect(() => new Optimizers(g, arena, [{ optimizer: 'too-many-tensors' }])).toThrow(`too-many-tensors.all: ${limit + 4} storage buffers in one kernel, more than this adapter binds (${limit}); name fewer tensors in one map, or split it`);
+    arena.destroy();
+  });
 });
 
 describe('groups of several optimizers in one arena', () => {

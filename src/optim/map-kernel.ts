@@ -32,9 +32,13 @@ export class MapKernel {
     readonly spec: MapKernelSpec,
     name: string,
   ) {
-    this.kernel = gpu.kernel({ name, code: mapSource(spec) });
     this.uses = mapBindings(spec);
     this.bound = boundTensors(spec).map((t) => t.name);
+    // The records, then trial_of and the scalars where used, then one per tensor.
+    const storage = 1 + Number(this.uses.trialOf) + Number(this.uses.scalars) + this.bound.length;
+    const limit = gpu.limits.maxStorageBuffersPerShaderStage;
+    if (storage > limit) throw new RangeError(`${name}: ${storage} storage buffers in one kernel, more than this adapter binds (${limit}); name fewer tensors in one map, or split it`);
+    this.kernel = gpu.kernel({ name, code: mapSource(spec) });
   }
 
   /** Records the map over elements [0, n) of each tensor (from its placement's offset), as
