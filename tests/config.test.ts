@@ -144,7 +144,7 @@ describe('resolveConfig', () => {
       [{ hyper: ['adam.gamma=1'] }, /adam: unknown hyperparameter 'gamma'/],
       [{ 'reset-state-every-step': 'nadam' }, /unknown optimizer 'nadam'/],
       [{ 'trials-at-once': '-1' }, /--trials-at-once must be an integer >= 0/],
-      [{ preset: 'huge' }, /unknown preset 'huge' \(known: seed-study, seed-replica, lr-sweep, quick\)/],
+      [{ preset: 'huge' }, /unknown preset 'huge' \(known: seed-study, seed-replica, lr-sweep, modern-sweep, quick\)/],
     ];
     for (const [flags, message] of bad) expect(refusal(flags), JSON.stringify(flags)).toMatch(message);
     // The config file's fields are checked the same way.

@@ -69,6 +69,9 @@ export interface MatmulArgs extends MatmulShape {
   biasGrad?: Operand;
   /** Force an implementation (tests, tuner); otherwise the tuned or default choice. */
   variant?: MatmulVariant;
+  /** The dispatch's name in profiles, instead of matmul_<form>: an optimizer's per-matrix
+   * products are then told apart from the training step's (same code, same choice). */
+  label?: string;
 }
 
 export function variantKey(v: MatmulVariant): string {
@@ -121,13 +124,14 @@ export function epilogueOf(args: MatmulArgs): EpilogueFlags {
 
 interface KernelChoice {
   form: MatmulForm;
+  label?: string;
   flags: EpilogueFlags;
   gatherA: boolean;
   /** tiled only: stage operands four floats at a time. */
   load4: boolean;
 }
 
-function kernelFor(gpu: Gpu, v: MatmulVariant, { form, flags, gatherA, load4 }: KernelChoice): Kernel {
+function kernelFor(gpu: Gpu, v: MatmulVariant, { form, flags, gatherA, load4, label }: KernelChoice): Kernel {
   const common = {
     FORM: FORM_ID[form],
     HAS_BIAS: flags.bias,
@@ -145,7 +149,7 @@ function kernelFor(gpu: Gpu, v: MatmulVariant, { form, flags, gatherA, load4 }: 
         : { ...common, TILE_M: v.tileM, TILE_N: v.tileN, WG: v.wg };
   const file = `matmul_${v.kind}`;
   // The gathered form gets its own name: profiles then show the fused first layer apart.
-  const name = `matmul_${form.toLowerCase()}${gatherA ? '_u8' : ''}`;
+  const name = label ?? `matmul_${form.toLowerCase()}${gatherA ? '_u8' : ''}`;
   const includes = ['rng', 'matmul_common', gatherA ? 'matmul_a_u8' : 'matmul_a_f32'];
   if (v.kind === 'tiled') includes.push(load4 ? 'matmul_tiled_load4' : 'matmul_tiled_load1');
   if (v.kind === 'vec4') {
@@ -202,7 +206,7 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
   }
   const gatherA = !!args.aGather;
   const load4 = v.kind === 'tiled' && load4Compatible(args, args.a, args.b);
-  const kernel = kernelFor(gpu, v, { form, flags: epilogueOf(args), gatherA, load4 });
+  const kernel = kernelFor(gpu, v, { form, flags: epilogueOf(args), gatherA, load4, label: args.label });
   let tilesM: number, tilesN: number, wg: [number, number, number];
   if (v.kind === 'shared' || v.kind === 'tiled') {
     tilesM = ceilDiv(M, v.kind === 'shared' ? v.wgY * v.tile : v.wgY * v.tm);

@@ -88,6 +88,13 @@ export function colsumRef(x: Float32Array, rows: number, cols: number): Float64A
   return y;
 }
 
+/** Sum of squares of x (shaders/sumsq.wgsl), in float64. */
+export function sumsqRef(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}
+
 /** The floats a gathered A holds (shaders/matmul_a_u8.wgsl): bytes of the picked samples / 255. */
 export function gatherImagesRef(data: Uint8Array, idx: ArrayLike<number>, features: number): Float32Array {
   const out = new Float32Array(idx.length * features);

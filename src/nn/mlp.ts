@@ -16,6 +16,18 @@ export interface MlpConfig {
   init?: InitName;
 }
 
+/** The parameters of an MLP of these widths: W_i [in, out] and b_i [out] per layer; the
+ * last weight is the output layer, the others hidden. */
+export function mlpParamSpecs(sizes: readonly number[]): ParamSpec[] {
+  const specs: ParamSpec[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const role = i + 2 === sizes.length ? 'output' : 'hidden';
+    specs.push({ name: `W${i + 1}`, shape: [sizes[i], sizes[i + 1]], kind: 'weight', role });
+    specs.push({ name: `b${i + 1}`, shape: [sizes[i + 1]], kind: 'bias' });
+  }
+  return specs;
+}
+
 export class MLP {
   readonly arena: ParamArena;
   private readonly layers: Array<{ W: Tensor; b: Tensor }>;
@@ -27,12 +39,7 @@ export class MLP {
   ) {
     const { sizes } = config;
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new RangeError(`MLP sizes must be at least two positive integers, got [${sizes}]`);
-    const specs: ParamSpec[] = [];
-    for (let i = 0; i + 1 < sizes.length; i++) {
-      specs.push({ name: `W${i + 1}`, shape: [sizes[i], sizes[i + 1]], kind: 'weight' });
-      specs.push({ name: `b${i + 1}`, shape: [sizes[i + 1]], kind: 'bias' });
-    }
-    this.arena = new ParamArena(gpu, specs, trials);
+    this.arena = new ParamArena(gpu, mlpParamSpecs(sizes), trials);
     this.layers = sizes.slice(1).map((_, i) => ({ W: this.arena.tensor(`W${i + 1}`), b: this.arena.tensor(`b${i + 1}`) }));
   }
 

@@ -10,6 +10,9 @@ export interface ParamSpec {
   name: string;
   shape: number[];
   kind: 'weight' | 'bias';
+  /** What the weight is to the model, where it says: optimizers that treat layers apart read
+   * it (Muon: hidden matrices by Newton-Schulz, the output layer by AdamW). */
+  role?: 'hidden' | 'output';
 }
 
 export interface ParamSlot extends ParamSpec {

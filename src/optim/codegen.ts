@@ -9,14 +9,14 @@ export function recordLayout(spec: OptimizerSpec): string[] {
   return [...RECORD_HEADER, ...Object.keys(spec.hyper), ...Object.keys(perStepValues(spec, defaults(spec), 1))];
 }
 
-function fill(src: string, marker: string, lines: string[], indent: string): string {
+export function fill(src: string, marker: string, lines: string[], indent: string): string {
   const tag = `//{{${marker}}}`;
   if (!src.includes(tag)) throw new Error(`optimizer template lacks ${tag}`);
   return src.replace(tag, lines.join(`\n${indent}`) || '// (none)');
 }
 
 /** The lines of a block with their common indentation removed. */
-function dedent(block: string): string[] {
+export function dedent(block: string): string[] {
   const lines = block.split('\n').filter((l) => l.trim() !== '');
   const indent = Math.min(...lines.map((l) => l.length - l.trimStart().length));
   return lines.map((l) => l.slice(indent).trimEnd());

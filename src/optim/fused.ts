@@ -2,14 +2,18 @@
 // and hyperparameters; trials sharing an optimizer (and the same stored slots) form a
 // group that one dispatch updates. Hyperparameters, L2 coefficients and bias corrections
 // travel in a small per-trial record written each step, so nothing recompiles when they
-// change and every trial can differ.
+// change and every trial can differ. A spec with a tensor step (tensor-spec.ts) runs its
+// per-parameter programs instead of the one fused kernel (tensor-steps.ts); a spec whose
+// evaluated parameters differ from its trained ones gets an evaluation kernel (evaluated.ts).
 import type { GBuf, Gpu, Kernel } from '../kernels/gpu.ts';
 import { strideGroups } from '../kernels/grid.ts';
 import { l2GradCoefficient } from '../nn/loss.ts';
 import type { ParamArena } from '../nn/params.ts';
 import { optimizerSource, recordLayout } from './codegen.ts';
+import { EvaluatedParams } from './evaluated.ts';
 import { getOptimizer } from './registry.ts';
 import { activeSlots, perStepValues, resolveHyper, type OptimizerSpec, type SlotSpec } from './spec.ts';
+import { TensorSteps } from './tensor-steps.ts';
 
 const WG = 64;
 
@@ -25,12 +29,19 @@ export interface TrialOptimizerConfig {
 }
 
 class OptimizerGroup {
-  readonly kernel: Kernel;
+  /** The fused per-element kernel (specs without a tensor step). */
+  readonly kernel: Kernel | null;
+  /** The per-parameter programs and per-element ranges (specs with a tensor step). */
+  readonly steps: TensorSteps | null;
+  /** The evaluated parameters' kernel (specs with `evaluate`). */
+  readonly evaluated: EvaluatedParams | null;
   readonly slotBufs: GBuf[];
   readonly hyperBuf: GBuf;
   readonly listBuf: GBuf;
   /** Each trial's resolved hyperparameters, frozen: the records cache what they hold. */
   readonly hyper: ReadonlyArray<Readonly<Record<string, number>>>;
+  /** Whether a record was written since the group was made (the GPU copy holds one). */
+  prepared = false;
   /** Whether each trial still updates; set only through setActive() (it is in the record). */
   private readonly active: boolean[];
   private readonly record: Float32Array;
@@ -64,7 +75,6 @@ class OptimizerGroup {
     });
     this.perStepGroups = [...byKey.values()];
     this.record = new Float32Array(this.layout.length * trials.length);
-    this.kernel = gpu.kernel({ name: `update_${spec.name}`, code: optimizerSource(spec, slots) });
     const span = arena.perTrial * trials.length;
     this.slotBufs = slots.map((s) => {
       const b = gpu.buffer(span * 4, `${spec.name}.${s.name}`);
@@ -73,11 +83,22 @@ class OptimizerGroup {
     });
     this.hyperBuf = gpu.buffer(this.record.byteLength, `${spec.name}.hyper`);
     this.listBuf = gpu.upload(Uint32Array.from(trials), `${spec.name}.trials`);
+    const bySlot = new Map(slots.map((s, k) => [s.name, this.slotBufs[k]]));
+    const group = { hyper: this.hyperBuf, trialOf: this.listBuf };
+    this.steps = spec.tensorStep ? new TensorSteps(gpu, arena, spec, bySlot, group, trials.length) : null;
+    this.kernel = this.steps ? null : gpu.kernel({ name: `update_${spec.name}`, code: optimizerSource(spec, slots) });
+    this.evaluated = spec.evaluate ? new EvaluatedParams(gpu, arena, spec, bySlot, group, trials.length) : null;
+  }
+
+  /** Every kernel the group runs. */
+  get kernels(): Kernel[] {
+    return [...(this.kernel ? [this.kernel] : []), ...(this.steps?.kernels ?? []), ...(this.evaluated ? [this.evaluated.kernel] : [])];
   }
 
   /** Writes the per-trial records of step t (from 1) for a batch of `rows` rows. A write
    * submits what was recorded before it, so a training step writes first, then records. */
   prepare(t: number, rows: number): void {
+    this.prepared = true;
     // Per trial the record is { ...h, ...perStep(h, t), active, reset, l2 }: the parts that
     // do not change with t come from the base, so a step costs one perStep call per distinct
     // setting, not an object per trial (the host time of a step, at T = 120, on a GPU).
@@ -117,10 +138,14 @@ class OptimizerGroup {
 
   /** Records the update with the records last prepared. */
   dispatch(): void {
+    if (this.steps) {
+      this.steps.dispatch();
+      return;
+    }
     // One invocation per vec4 (the shader reads four elements at a time): counting elements
     // here launched four times the invocations a GPU needs, three of four idle.
     const groups = strideGroups(this.gpu, this.arena.perTrial / 4, WG);
-    this.gpu.dispatch(this.kernel, {
+    this.gpu.dispatch(this.kernel!, {
       uniforms: new Uint32Array([this.arena.perTrial, this.arena.weightCount, groups, 0]),
       buffers: [this.arena.params, this.arena.grads, this.hyperBuf, this.listBuf, ...this.slotBufs],
       workgroups: [groups, 1, this.trials.length],
@@ -128,6 +153,7 @@ class OptimizerGroup {
   }
 
   destroy(): void {
+    this.steps?.destroy();
     for (const b of [...this.slotBufs, this.hyperBuf, this.listBuf]) this.gpu.release(b);
   }
 }
@@ -136,6 +162,9 @@ export class Optimizers {
   readonly groups: OptimizerGroup[] = [];
   /** Group and list position of each arena trial. */
   private readonly where: Array<{ group: OptimizerGroup; pos: number }> = [];
+  /** The trained parameters while the arena holds the evaluated ones (beginEvaluation). */
+  private trained: GBuf | null = null;
+  private evaluating = false;
 
   constructor(
     readonly gpu: Gpu,
@@ -163,7 +192,7 @@ export class Optimizers {
 
   /** Waits until every generated kernel is known to compile. */
   async ready(): Promise<void> {
-    await Promise.all(this.groups.map((g) => g.kernel.ready));
+    await Promise.all(this.groups.flatMap((g) => g.kernels.map((k) => k.ready)));
   }
 
   /** Writes every trial's hyperparameter record for step t (from 1) and a batch of `rows`
@@ -224,11 +253,49 @@ export class Optimizers {
   }
 
   kernelName(trial: number): string {
-    return this.where[trial].group.kernel.name;
+    return `update_${this.where[trial].group.spec.name}`;
+  }
+
+  /** Whether some trial is evaluated at other parameters than it trains (spec.evaluate). */
+  get evaluatesOtherParameters(): boolean {
+    return this.groups.some((g) => g.evaluated);
+  }
+
+  /**
+   * Records, before an evaluation: a copy of the trained parameters, then, for every trial
+   * whose spec says so, its evaluated parameters written over them. `step`: optimizer steps
+   * taken so far; before the first there is no state, and the trained parameters are the
+   * evaluated ones. Pair with endEvaluation().
+   */
+  beginEvaluation(step: number): void {
+    if (step === 0 || !this.evaluatesOtherParameters) return;
+    for (const g of this.groups) if (g.evaluated && !g.prepared) g.prepare(step, 1); // the record the kernel reads (after a restore)
+    this.trained ??= this.gpu.buffer(this.arena.perTrial * this.arena.trials * 4, 'trained-params');
+    this.gpu.copy(this.arena.params, 0, this.trained, 0, this.arena.perTrial * this.arena.trials * 4);
+    for (const g of this.groups) g.evaluated?.dispatch();
+    this.evaluating = true;
+  }
+
+  /** Records the copy that puts the trained parameters back, exactly. */
+  endEvaluation(): void {
+    if (!this.evaluating) return;
+    this.gpu.copy(this.trained!, 0, this.arena.params, 0, this.arena.perTrial * this.arena.trials * 4);
+    this.evaluating = false;
+  }
+
+  /** Every trial's evaluated parameters, read back (one Float32Array per trial). */
+  async readEvaluated(step: number): Promise<Float32Array[]> {
+    this.beginEvaluation(step);
+    try {
+      return await this.arena.read();
+    } finally {
+      this.endEvaluation();
+    }
   }
 
   destroy(): void {
     for (const g of this.groups) g.destroy();
+    this.gpu.release(this.trained);
   }
 }
 

@@ -2,11 +2,13 @@
 // new optimizer is one new file there), and registerOptimizer() adds one at run time.
 import { readdirSync } from 'node:fs';
 import { checkSpec, HyperparameterError, type OptimizerSpec } from './spec.ts';
+import { checkTensorStep } from './tensor-program.ts';
 
 const registry = new Map<string, OptimizerSpec>();
 
 export function registerOptimizer(spec: OptimizerSpec): void {
   checkSpec(spec);
+  checkTensorStep(spec);
   if (registry.has(spec.name)) throw new HyperparameterError(`an optimizer named '${spec.name}' is already registered`);
   registry.set(spec.name, spec);
 }

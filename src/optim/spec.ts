@@ -1,6 +1,8 @@
 // What an optimizer is: one small spec. The runtime generates the fused WGSL kernel and the
 // state buffers from it (codegen.ts, fused.ts); the registry, the CLI, the tests and the
-// report pick it up by name. See docs/architecture.md, "Optimizers".
+// report pick it up by name. See docs/architecture.md, "Optimizers", and
+// docs/optimizers.md for updates that are not one element at a time (tensor-spec.ts).
+import type { EvaluateSpec, TensorStepSpec } from './tensor-spec.ts';
 
 export interface HyperSpec {
   default: number;
@@ -38,6 +40,11 @@ export interface OptimizerSpec {
   wgsl: string;
   /** The same rule in TypeScript (float64): returns the new parameter and updates `s`. */
   reference(p: number, g: number, s: Record<string, number>, h: Readonly<Record<string, number>>, d: Readonly<Record<string, number>>): number;
+  /** Optional: a per-tensor step for the parameters it claims (they skip `wgsl`), built from
+   * the engine's operations: matmuls, element-wise maps, norms (tensor-spec.ts). */
+  tensorStep?: TensorStepSpec;
+  /** Optional: the parameters to evaluate differ from those trained (tensor-spec.ts). */
+  evaluate?: EvaluateSpec;
 }
 
 export class HyperparameterError extends Error {
@@ -65,6 +72,36 @@ export function checkSpec(spec: OptimizerSpec): void {
   }
   for (const s of spec.slots) if (s.when && !(s.when in spec.hyper)) throw new HyperparameterError(`${where}: slot '${s.name}' depends on unknown hyperparameter '${s.when}'`);
   for (const k of Object.keys(perStepValues(spec, defaults(spec), 1))) claim(k, 'per-step scalar');
+  if (spec.tensorStep || spec.evaluate) checkTensorParts(spec, names);
+}
+
+/** Names the generated map kernels (shaders/optimizer_map.wgsl) put in scope themselves. */
+export const MAP_RESERVED = new Set(['row', 'col']);
+
+/** Whether a name may be declared by a spec in a map kernel (a temporary, a constant). */
+export function usableMapName(n: string): boolean {
+  return IDENT.test(n) && !RESERVED.has(n) && !MAP_RESERVED.has(n);
+}
+
+/** The optional parts of a spec (tensor-spec.ts): their fields, and names that must not
+ * clash with `names` (the spec's slots, hyperparameters and per-step scalars) nor with what
+ * the map kernels define. The programs themselves are checked by building them
+ * (tensor-program.ts, checkTensorStep). */
+function checkTensorParts(spec: OptimizerSpec, names: Set<string>): void {
+  const where = `optimizer spec '${spec.name}'`;
+  for (const n of names) if (MAP_RESERVED.has(n)) throw new HyperparameterError(`${where}: '${n}' is a name the tensor-step kernels define (${[...MAP_RESERVED].join(', ')}); rename it`);
+  const t = spec.tensorStep;
+  if (t) {
+    for (const f of ['applies', 'build', 'reference'] as const) if (typeof t[f] !== 'function') throw new HyperparameterError(`${where}: tensorStep.${f} must be a function`);
+    if (!Array.isArray(t.scalars)) throw new HyperparameterError(`${where}: tensorStep.scalars must be a list of names (may be empty)`);
+    for (const k of t.scalars) {
+      if (!usableMapName(k)) throw new HyperparameterError(`${where}: tensor-step scalar '${k}' is not a usable WGSL name (reserved or not [a-z][a-z0-9_]*)`);
+      if (names.has(k)) throw new HyperparameterError(`${where}: the name '${k}' is used twice`);
+      names.add(k);
+    }
+  }
+  const e = spec.evaluate;
+  if (e && (typeof e.wgsl !== 'string' || typeof e.reference !== 'function')) throw new HyperparameterError(`${where}: evaluate needs a wgsl rule (string) and a reference (function)`);
 }
 
 function checkValue(opt: string, key: string, h: HyperSpec, v: number): void {

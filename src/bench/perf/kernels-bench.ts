@@ -12,10 +12,12 @@ import { softmaxCrossEntropy } from '../../kernels/softmax-ce.ts';
 import { timeCalibrated } from '../measure/timing.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { formatScaling, measureScaling } from './kernel-scaling.ts';
-import { formatStepReport, measureTrainingStep } from './step-report.ts';
+import { formatStepReport, measureTrainingStep, optimizerSetups, type StepReport } from './step-report.ts';
 import { formatBandwidth, measureBandwidth } from './bandwidth.ts';
 import { openGpuOrExit, optionsOrExit } from '../command-line.ts';
 import { KERNELS_USAGE, parseKernelsArgs } from './kernels-options.ts';
+import { labeledOptimizerShapes } from '../study/optimizer-needs.ts';
+import { formatTensorSteps, measureTensorSteps, tensorStepOptimizers } from './tensor-steps-bench.ts';
 
 const options = optionsOrExit('bench:kernels', KERNELS_USAGE, process.argv.slice(2), parseKernelsArgs);
 const T = options.trials;
@@ -37,7 +39,9 @@ say(`shapes: batch ${B}, MLP 784-128-128-10, trials ${T}; times are medians of 5
 // the training step measured below runs the kernels training would.
 const plain = mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: false });
 const plainKeys = new Set(plain.map((m) => JSON.stringify(m.shape)));
-const mmShapes = [...plain, ...mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: true }).filter((m) => !plainKeys.has(JSON.stringify(m.shape)))].map(({ label, shape }) => ({ label, s: shape }));
+// Then the products of the optimizers' per-matrix steps (Muon's Newton-Schulz), T trials each.
+const stepShapes = tensorStepOptimizers().flatMap((o) => labeledOptimizerShapes(o, [784, 128, 128, 10], T));
+const mmShapes = [...plain, ...mlpMatmulShapes([784, 128, 128, 10], B, T, { backward: true, dropout: true }).filter((m) => !plainKeys.has(JSON.stringify(m.shape))), ...stepShapes].map(({ label, shape }) => ({ label, s: shape }));
 if (options.tune) {
   const tuned = await tuneMatmul(gpu, mmShapes.map((m) => m.s));
   const fresh = tuned.filter((t) => !t.fromCache).length;
@@ -121,9 +125,14 @@ for (const m of mmShapes) {
 
 const bandwidth = await measureBandwidth(gpu, [784, 128, 128, 10], T);
 const step = await measureTrainingStep(gpu, T, B);
+// What the per-matrix steps cost: each such optimizer's update alone, then a training step of
+// T trials all training with it.
+const tensorSteps = await measureTensorSteps(gpu, [784, 128, 128, 10], T);
+const stepsWith: StepReport[] = [];
+for (const o of tensorStepOptimizers()) stepsWith.push(await measureTrainingStep(gpu, T, B, optimizerSetups(o, T)));
 const scaling = await measureScaling(gpu, B, Math.max(2, Math.floor(T / 2)), options.tune);
 
-if (options.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, bandwidth, step, scaling }, null, 1));
+if (options.json) console.log(JSON.stringify({ adapter: gpu.report, trials: T, batch: B, rows, bandwidth, step, tensorSteps, stepsWith, scaling }, null, 1));
 else {
   console.log(`${'kernel'.padEnd(14)} ${'shape'.padEnd(40)} ${'implementation'.padEnd(22)} ${'ms/call'.padStart(9)} ${'best ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`);
   for (const r of rows) {
@@ -136,6 +145,12 @@ else {
   for (const line of formatBandwidth(bandwidth)) console.log(line);
   console.log('');
   console.log(formatStepReport(step));
+  console.log('');
+  for (const line of formatTensorSteps(tensorSteps)) console.log(line);
+  for (const s of stepsWith) {
+    console.log('');
+    console.log(formatStepReport(s));
+  }
   console.log('');
   console.log(formatScaling(scaling));
 }

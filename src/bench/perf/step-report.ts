@@ -8,6 +8,7 @@ import { PRESETS } from '../study/config.ts';
 import { planTrials } from '../study/plan.ts';
 import { measureProfileOverhead } from '../study/profile-cost.ts';
 import { TrainingGroup, type GroupConfig, type TrialSetup } from '../study/trainer.ts';
+import { tensorStepOptimizers } from './tensor-steps-bench.ts';
 
 export interface StepReport {
   trials: number;
@@ -21,6 +22,13 @@ export interface StepReport {
   perStep: Array<{ kernel: string; callsPerStep: number; msPerStep: number }>;
   /** The host's own time per step, nothing submitted (see measureHostOnly). */
   hostOnly: { steps: number; usPerStep: number };
+  /** The optimizers' per-matrix steps (kernels named `<optimizer>.<step>`), per training step. */
+  tensorSteps: { callsPerStep: number; msPerStep: number };
+}
+
+/** T trials of one optimizer at its defaults, seeds 1..T, no regularization. */
+export function optimizerSetups(optimizer: string, trials: number): { setups: TrialSetup[]; mix: string } {
+  return { setups: Array.from({ length: trials }, (_, i) => ({ seed: i + 1, optimizer: { optimizer }, dropout: 0 })), mix: `${optimizer} x default` };
 }
 
 /** The study's trials, spread over its grid: T trials take every (120 / T)-th of a data
@@ -49,15 +57,18 @@ function syntheticSplit(count: number, seed: number) {
   return { images, labels, count, rows: 28, cols: 28 };
 }
 
-export async function measureTrainingStep(gpu: Gpu, trials: number, batch: number): Promise<StepReport> {
+export async function measureTrainingStep(gpu: Gpu, trials: number, batch: number, trained = studySetups(trials)): Promise<StepReport> {
   const data = uploadDataset(gpu, { train: syntheticSplit(60_000, 7), test: syntheticSplit(1_000, 9) });
   try {
-    const { setups, mix } = studySetups(trials);
+    const { setups, mix } = trained;
     const config = { sizes: [784, 128, 128, 10], batch, trainCount: 50_000, validationCount: 10_000 };
     const { overhead, stepProfile } = await measureProfileOverhead(gpu, data, config, setups);
     const perStep = stepProfile.report().map((r: KernelTiming) => ({ kernel: r.kernel, callsPerStep: r.calls / overhead.steps, msPerStep: r.totalMs / overhead.steps }));
     const hostOnly = await measureHostOnly(gpu, data, config, setups);
-    return { trials, batch, mix, overhead, timing: stepProfile.resolution(), perStep, hostOnly };
+    const prefixes = tensorStepOptimizers().map((n) => `${n}.`);
+    const mine = perStep.filter((k) => prefixes.some((p) => k.kernel.startsWith(p)));
+    const tensorSteps = { callsPerStep: mine.reduce((n, k) => n + k.callsPerStep, 0), msPerStep: mine.reduce((n, k) => n + k.msPerStep, 0) };
+    return { trials, batch, mix, overhead, timing: stepProfile.resolution(), perStep, hostOnly, tensorSteps };
   } finally {
     releaseDataset(gpu, data);
   }
@@ -102,5 +113,7 @@ export function formatStepReport(r: StepReport): string {
     `  ${'kernel'.padEnd(22)} ${'calls/step'.padStart(10)} ${'ms/step'.padStart(9)}`,
   ];
   for (const k of r.perStep) lines.push(`  ${k.kernel.padEnd(22)} ${k.callsPerStep.toFixed(1).padStart(10)} ${k.msPerStep.toFixed(3).padStart(9)}`);
+  const t = r.tensorSteps;
+  if (t.callsPerStep > 0) lines.push(`  per-matrix optimizer steps: ${t.callsPerStep.toFixed(0)} dispatches, ${t.msPerStep.toFixed(3)} ms per step = ${((100 * t.msPerStep) / o.kernelMsPerStep).toFixed(0)}% of the per-kernel sum`);
   return lines.join('\n');
 }

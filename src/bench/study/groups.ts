@@ -5,6 +5,10 @@ import { totalmem } from 'node:os';
 import { sizeClass } from '../../kernels/buffer-pool.ts';
 import type { Gpu } from '../../kernels/gpu.ts';
 import { ConfigError, type StudyConfig } from './config.ts';
+import { optimizerScratch } from './optimizer-needs.ts';
+
+/** What sizing a group needs of a study (its optimizers: their scratch, where they have any). */
+type GroupShape = Pick<StudyConfig, 'sizes' | 'batch'> & Partial<Pick<StudyConfig, 'optimizers'>>;
 
 /** Images per evaluation batch (validation and test). */
 export const EVAL_BATCH = 1000;
@@ -63,14 +67,17 @@ export interface BufferNeed {
  * evaluation (EVAL_BATCH rows of each layer's output). The epoch's shuffle stays on the host;
  * the GPU holds one batch of sample indices a trial. `binding`: the adapter's largest
  * storage buffer, for the suggested --batch. */
-export function perTrialBuffers(c: Pick<StudyConfig, 'sizes' | 'batch'>, binding = Infinity): BufferNeed[] {
+export function perTrialBuffers(c: GroupShape, binding = Infinity): BufferNeed[] {
   const params = parameterCount(c.sizes);
   const widest = Math.max(...c.sizes.slice(1));
   const maxBatch = maxCount(binding, 4 * widest);
+  const scratch = optimizerScratch(c.optimizers ?? [], c.sizes);
   return [
     { what: `batch ${c.batch} x widest layer ${widest} floats`, bytes: 4 * c.batch * widest, fix: maxBatch > 0 ? `use --batch ${maxBatch} or less` : 'use smaller --sizes' },
     { what: `layers ${c.sizes.join(',')} (${params} parameters)`, bytes: 4 * params, fix: 'use smaller --sizes' },
     { what: `evaluation batch ${EVAL_BATCH} x widest layer ${widest} floats`, bytes: 4 * EVAL_BATCH * widest, fix: 'use smaller --sizes' },
+    // An optimizer's per-matrix scratch (Muon: the update of the largest hidden matrix).
+    ...(scratch.largestBuffer ? [{ what: scratch.what, bytes: scratch.largestBuffer, fix: 'use smaller --sizes' }] : []),
   ];
 }
 
@@ -85,7 +92,7 @@ export function maxCount(limit: number, bytes: number): number {
 
 /** Bytes one trial adds to a group: `largestBuffer`, its share of the group's largest buffer
  * (every buffer of a group holds all its trials), and `total`, its share of all of them. */
-export function perTrialBytes(c: Pick<StudyConfig, 'sizes' | 'batch'>): { largestBuffer: number; total: number } {
+export function perTrialBytes(c: GroupShape): { largestBuffer: number; total: number } {
   const params = parameterCount(c.sizes);
   const outputs = c.sizes.slice(1).reduce((s, n) => s + n, 0);
   const largestBuffer = Math.max(...perTrialBuffers(c).map((b) => b.bytes));
@@ -94,7 +101,8 @@ export function perTrialBytes(c: Pick<StudyConfig, 'sizes' | 'batch'>): { larges
     (5 * params + // parameters, gradients, up to three optimizer slots
       2 * c.batch * 4 * outputs + // two recorded steps (full batch, last partial batch): each layer's product, activation, their gradients, dropout
       2 * EVAL_BATCH * outputs + // evaluation: each layer's product and activation
-      c.batch); // the step's sample indices
+      c.batch) + // the step's sample indices
+    optimizerScratch(c.optimizers ?? [], c.sizes).total; // tensor steps' scratch, evaluation copies
   return { largestBuffer, total };
 }
 
@@ -104,7 +112,7 @@ function bindingLimit(d: Pick<DeviceBudgetInput, 'limits'>): number {
 }
 
 /** The most trials one group may hold on this device. */
-export function maxTrialsPerGroup(d: DeviceBudgetInput, c: Pick<StudyConfig, 'sizes' | 'batch'>): number {
+export function maxTrialsPerGroup(d: DeviceBudgetInput, c: GroupShape): number {
   const per = perTrialBytes(c);
   const byBinding = maxCount(bindingLimit(d), per.largestBuffer);
   const byMemory = Math.floor(memoryBudget(d).bytes / per.total);

@@ -6,7 +6,7 @@ import type { Gpu } from '../../kernels/gpu.ts';
 import { describeOverhead, formatProfile } from '../../kernels/profiler.ts';
 import type { TunedShape } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
-import { loadDataset } from '../data/datasets.ts';
+import { loadDataset, type DatasetName } from '../data/datasets.ts';
 import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { measureUpdateMs } from '../measure/update-timing.ts';
@@ -18,6 +18,7 @@ import { ConfigError, trainCount, type StudyConfig } from './config.ts';
 import { choicesOf, kernelsFile, pinnedVariants, resumePins, unpinnedShape, type KernelsFile } from './kernel-choices.ts';
 import { checkBufferLimits, deviceBudgetInput, EVAL_BATCH, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
+import { groupsMatmulShapes } from './optimizer-needs.ts';
 import { planTrials, type TrialPlan } from './plan.ts';
 import { measureProfileOverhead } from './profile-cost.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -119,9 +120,17 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
   }
 }
 
-/** The products a step of each group size trains with (evaluation keeps the defaults). */
-function trainingShapes(c: StudyConfig, sizes: number[]): TunedShape[] {
-  return [...new Set(sizes)].flatMap((T) => mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
+/** The products a step of each group size trains with (evaluation keeps the defaults), and
+ * those of the optimizers' tensor steps in `groups` (their trials, group by group). */
+function trainingShapes(c: StudyConfig, sizes: number[], groups: TrialPlan[][]): TunedShape[] {
+  const mlp = [...new Set(sizes)].flatMap((T) => mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
+  return [...mlp, ...groupsMatmulShapes(c.sizes, groups)];
+}
+
+/** A data set's trials cut into groups of these sizes, in order (as runStudy trains them). */
+function inGroups(plans: TrialPlan[], sizes: number[]): TrialPlan[][] {
+  let at = 0;
+  return sizes.map((n) => plans.slice(at, (at += n)));
 }
 
 /** --tune-only: the kernel of every shape the whole study (all shards) trains, one per
@@ -129,8 +138,10 @@ function trainingShapes(c: StudyConfig, sizes: number[]): TunedShape[] {
 export async function tuneStudy(gpu: Gpu, c: StudyConfig): Promise<KernelsFile> {
   const study = wholeStudy(c);
   const plan = planTrials(study);
-  const largest = Math.max(...study.datasets.flatMap((d) => groupSizes(gpu, study, plan.filter((p) => p.dataset === d).length)));
-  return kernelsFile(gpu, await tuneMatmul(gpu, trainingShapes(study, [largest])));
+  const sizes = new Map(study.datasets.map((d) => [d, groupSizes(gpu, study, plan.filter((p) => p.dataset === d).length)] as const));
+  const largest = Math.max(...[...sizes.values()].flat());
+  const groups = study.datasets.flatMap((d) => inGroups(plan.filter((p) => p.dataset === d), sizes.get(d)!));
+  return kernelsFile(gpu, await tuneMatmul(gpu, trainingShapes(study, [largest], groups)));
 }
 
 function line(r: TrialRecord): string {
@@ -149,7 +160,8 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   const resumed = opts.resume ? Journal.open(outDir, c) : null;
   const todo = plan.filter((p) => !resumed?.trials.has(p.id));
   const groups = new Map(c.datasets.map((d) => [d, groupSizes(gpu, c, todo.filter((p) => p.dataset === d).length)] as const));
-  const missing = c.kernels ? unpinnedShape(gpu, trainingShapes(c, [...groups.values()].flat()), c.kernels) : null;
+  const groupsOf = (d: DatasetName) => inGroups(todo.filter((p) => p.dataset === d), groups.get(d)!);
+  const missing = c.kernels ? unpinnedShape(gpu, trainingShapes(c, [...groups.values()].flat(), c.datasets.flatMap(groupsOf)), c.kernels) : null;
   if (missing) throw new ConfigError(`the --kernels file pins no matmul kernel for shape ${missing}, which this study trains; write a file for this study with --tune-only (or leave out --kernels)`);
   for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
   mkdirSync(outDir, { recursive: true });
@@ -181,7 +193,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
         maxGroup = Math.max(maxGroup, ...sizes);
         // Training products only: they run every step; evaluation keeps the defaults.
         const t0 = performance.now();
-        const tuned = await tuneMatmul(gpu, trainingShapes(c, sizes), { pinned });
+        const tuned = await tuneMatmul(gpu, trainingShapes(c, sizes, groupsOf(dataset)), { pinned });
         journal.recordKernels(choicesOf(tuned));
         const fresh = tuned.filter((t) => !t.fromCache && !t.pinned).length;
         if (fresh) say(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);

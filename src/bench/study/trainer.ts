@@ -257,6 +257,9 @@ export class TrainingGroup {
     const evalBatch = this.config.evalBatch ?? 1000;
     const stats = gpu.buffer(trials * STATS_WORDS * 4, 'eval-stats');
     gpu.write(stats, new Float32Array(trials * STATS_WORDS));
+    // Trials whose optimizer evaluates other parameters than it trains (Schedule-Free's x)
+    // are scored at those; the trained ones come back, bit for bit, after the scoring.
+    this.optimizers.beginEvaluation(this.step);
     const features = model.inputSize;
     for (let s = start; s < start + count; s += evalBatch) {
       const rows = Math.min(evalBatch, start + count - s);
@@ -268,6 +271,7 @@ export class TrainingGroup {
       scope.release();
       gpu.flush();
     }
+    this.optimizers.endEvaluation();
     return stats;
   }
 
