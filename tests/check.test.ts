@@ -40,6 +40,14 @@ describe('every registered optimizer passes the checks', () => {
       const report = await checkOptimizer(gpu(), spec);
       expect(report.problems, formatCheckReport(report)).toEqual([]);
       expect(report.passed).toBe(true);
+      if (spec.tensorStep || spec.evaluate) {
+        // Per-tensor steps or evaluated parameters: tensor-check.ts's comparison instead of the
+        // per-element one, each kind of value within its tolerance.
+        expect(report.stages).toEqual(['fields', 'assignments', 'compile', 'tensor reference']);
+        expect(report.slots.length).toBeGreaterThan(0);
+        for (const s of report.slots) expect(s.worstRatio, s.slot).toBeLessThanOrEqual(1);
+        return;
+      }
       expect(report.stages).toEqual(['fields', 'assignments', 'compile', 'reference']);
       expect(report.cases).toEqual(defaultCases(spec).map((c) => c.label));
       // p and every slot, each compared at every step of some case.
@@ -178,6 +186,19 @@ describe('mistakes the checker catches', () => {
     expect(c.generatedLine).toBeGreaterThan(0);
     expect(optimizerSource(spec, spec.slots).split('\n')[c.generatedLine - 1]).toContain('n4');
     expect(placeOf(c)).toBe(`line ${c.generatedLine} of the generated kernel (not of its wgsl text: a name it declares may clash with the kernel's own)`);
+  });
+});
+
+describe('specs with per-tensor steps or evaluated parameters', () => {
+  it('an evaluated-parameter reference that disagrees with its WGSL fails the tensor stage, naming it', async () => {
+    const sf = getOptimizer('sf-adamw');
+    const wrong: OptimizerSpec = { ...sf, name: 'check-sf-wrong', evaluate: { ...sf.evaluate!, reference: (p, st, h, d) => 1.01 * sf.evaluate!.reference(p, st, h, d) } };
+    const report = await checkOptimizer(gpu(), wrong);
+    expect(report.passed).toBe(false);
+    expect(report.stages).toEqual(['fields', 'assignments', 'compile', 'tensor reference']);
+    expect(report.problems.join('\n')).toMatch(/evaluat/);
+    expect(Math.max(...report.slots.map((s) => s.worstRatio))).toBeGreaterThan(1);
+    expect(formatCheckReport(report)).toMatch(/^FAIL check-sf-wrong: /m);
   });
 });
 

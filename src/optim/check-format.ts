@@ -3,7 +3,7 @@
 import type { CheckReport } from './check.ts';
 import { placeOf } from './check-compile.ts';
 
-const num = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(1) : String(x));
+const num = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(1) : Number.isNaN(x) ? '-' : String(x));
 
 /** A report for people; `sha256`, of the spec's file, is shown beside its name. */
 export function formatCheckReport(r: CheckReport, sha256?: string): string {

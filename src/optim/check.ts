@@ -20,6 +20,7 @@ import { compileProblems, placeOf, type CompileProblem } from './check-compile.t
 import { CHECK_STEPS, compareWithReference, describeMismatch, type SlotStats } from './check-reference.ts';
 import { getOptimizer, listOptimizers, registerOptimizer } from './registry.ts';
 import { activeSlots, HyperparameterError, resolveHyper, type OptimizerSpec } from './spec.ts';
+import { checkAgainstReference } from './tensor-check.ts';
 import { validateSpec } from './validate.ts';
 
 /** One trial of the reference check. */
@@ -112,6 +113,9 @@ export function assigns(wgsl: string, name: string): boolean {
 }
 
 const isElementwise = (spec: OptimizerSpec) => typeof spec.wgsl === 'string';
+/** A spec with per-tensor steps or evaluated parameters (tensor-spec.ts): its per-element
+ * rule covers only what no step claims, so its reference stage is tensor-check.ts's. */
+const hasTensorParts = (spec: OptimizerSpec) => Boolean(spec.tensorStep || spec.evaluate);
 
 export const SPEC_CHECKS: SpecCheck[] = [
   {
@@ -144,7 +148,7 @@ export const SPEC_CHECKS: SpecCheck[] = [
   },
   {
     name: 'reference',
-    applies: isElementwise,
+    applies: (spec) => isElementwise(spec) && !hasTensorParts(spec),
     async run({ gpu, spec, cases, steps, report }) {
       if (!listOptimizers().includes(spec.name)) registerOptimizer(spec);
       if (getOptimizer(spec.name) !== spec) {
@@ -165,6 +169,29 @@ export const SPEC_CHECKS: SpecCheck[] = [
         if (s.failures) report.problems.push(`${s.failures} of ${s.values} values of ${s.slot} fail; the first: ${describeMismatch(s.slot, s.firstFailure!)}`);
       }
       return report.problems.length === 0;
+    },
+  },
+  {
+    // Every parameter (the tensor step's, or the per-element rule's where no step claims
+    // it), every slot and the evaluated parameters, on tall, wide and square matrices, at the
+    // defaults, with L2 and with the state reset every step.
+    name: 'tensor reference',
+    applies: hasTensorParts,
+    async run({ gpu, spec, steps, report }) {
+      let r;
+      try {
+        r = await checkAgainstReference(gpu, spec, { steps });
+      } catch (e) {
+        if (e instanceof ShaderCompileError || e instanceof GpuValidationError || e instanceof GpuDeviceLostError) throw e;
+        report.problems.push(String((e as Error)?.message ?? e));
+        return false;
+      }
+      // tensor-check's configurations, not defaultCases'; its errors are relative to each
+      // step's change (a matrix step's tolerance), so only the ratio to tolerance is shown.
+      report.cases = ['defaults', 'L2 lambda 0.7', 'state reset every step'];
+      report.slots = Object.entries(r.worst).map(([slot, worstRatio]) => ({ slot, maxRelError: NaN, worstRatio, values: 0, failures: 0, firstFailure: null }));
+      report.problems.push(...r.failures);
+      return r.pass;
     },
   },
 ];

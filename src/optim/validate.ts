@@ -15,8 +15,10 @@ const FIELDS: Record<string, string> = {
   perStep: '(hyper, t) => ({ ...scalars computed on the host each step })',
   wgsl: 'the per-element rule in WGSL, assigning p and each slot',
   reference: 'the same rule in TypeScript, (p, g, state, hyper, perStep) => new p',
+  tensorStep: 'a per-tensor step (docs/optimizers.md): { applies, scalars, build, reference }',
+  evaluate: 'the parameters to evaluate (docs/optimizers.md): { wgsl, reference }',
 };
-const OPTIONAL = new Set(['perStep']);
+const OPTIONAL = new Set(['perStep', 'tensorStep', 'evaluate']);
 const HYPER_FIELDS = new Set(['default', 'min', 'max', 'minExclusive', 'maxExclusive', 'flag', 'doc']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
