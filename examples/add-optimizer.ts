@@ -1,6 +1,7 @@
 // Add a fused optimizer: one spec, registered by name, then used like any built-in.
 // Lion (Chen et al. 2023): c = b1 m + (1-b1) g; p -= lr (sign(c) + wd p); m = b2 m + (1-b2) g.
 // Run: npx tsx examples/add-optimizer.ts
+import '../src/platform/node.ts'; // the engine's Node side (a web page imports src/platform/browser.ts)
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { TrainingGroup } from '../src/bench/study/trainer.ts';

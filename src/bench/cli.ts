@@ -1,6 +1,7 @@
 // npm run bench — trains the study grid and writes results.json, trials.csv, tables,
 // plots and index.html into one directory per run. Bad input is one line on stderr and
 // exit code 2; Ctrl-C stops after saving every finished trial (resume with --resume DIR).
+import '../platform/node.ts'; // the engine's Node side, installed before anything uses it
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';

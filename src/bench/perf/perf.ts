@@ -10,6 +10,7 @@
 //      written by hand (eager; CUDA graphs on CUDA) against 2.
 // --study instead runs the whole default study with this engine and the PyTorch peer
 // (study-compare.ts).
+import '../../platform/node.ts'; // the engine's Node side, installed before anything uses it
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Gpu } from '../../kernels/gpu.ts';
