@@ -12,7 +12,7 @@ import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from '
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
 import { DataError } from './data/errors.ts';
 import { JOURNAL, Journal } from './study/journal.ts';
-import { writeOutputs } from './study/assemble.ts';
+import { writeOutputs } from './study/outputs.ts';
 import { agreementWarning } from './study/kernel-choices.ts';
 import { toJson, writeFileAtomic } from './results/files.ts';
 import { MergeError, mergeRuns } from './study/merge.ts';

@@ -38,7 +38,14 @@ export function isNodeModule(spec: string): boolean {
   return builtinModules.includes(pkg) || NODE_PACKAGES.has(pkg);
 }
 
-/** The imports and Node globals of one source text. */
+/** Whether `n` sits in a type (`e as NodeJS.ErrnoException`): erased, nothing at run time. */
+function inType(n: ts.Node): boolean {
+  for (let p = n.parent; p && !ts.isStatement(p); p = p.parent) if (ts.isTypeNode(p)) return true;
+  return false;
+}
+
+/** The imports and Node globals of one source text (Node globals in types do not count:
+ * types are erased). */
 export function moduleRefs(source: string, fileName = 'module.ts'): ModuleRefs {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const runtime: string[] = [];
@@ -59,7 +66,7 @@ export function moduleRefs(source: string, fileName = 'module.ts'): ModuleRefs {
       // `x.process`, `{ process: 1 }`, a declaration named so: not the global.
       const member = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isQualifiedName(p) && p.right === n);
       const named = (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p) || ts.isPropertySignature(p) || ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p)) && p.name === n;
-      if (!member && !named) globals.push(`${n.text} (line ${line(n)})`);
+      if (!member && !named && !inType(n)) globals.push(`${n.text} (line ${line(n)})`);
     }
     ts.forEachChild(n, visit);
   };

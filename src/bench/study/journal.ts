@@ -3,21 +3,17 @@
 // configuration fingerprint; --resume refuses a journal of a different study. A 'kernels'
 // line records the matmul kernels a session tuned, so a resumed run trains with the same.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, type StudyConfig } from './config.ts';
 import { toJson } from '../results/files.ts';
 import type { TrialRecord } from '../results/types.ts';
+import { fingerprint } from './fingerprint.ts';
 import type { KernelChoices } from './kernel-choices.ts';
+
+export { fingerprint };
 
 export const JOURNAL = 'journal.jsonl';
 
-/** The settings that change a trial's numbers (not the backend, batching or output). */
-export function fingerprint(c: StudyConfig): string {
-  const { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep } = c;
-  const key = { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep };
-  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
-}
 
 interface Header {
   type: 'header';
