@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { OptimizerSpec } from '../src/optim/spec.ts';
 import { BUILTIN_SPECS } from '../src/optim/specs/index.ts';
-import { moduleRefs, nodeFindings } from './helpers/node-free.ts';
+import { moduleRefs, nodeFindings, reachableFindings } from './helpers/node-free.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ENGINE = ['src/kernels', 'src/autograd', 'src/nn', 'src/optim'];
@@ -62,6 +62,13 @@ describe('the engine imports nothing from Node', () => {
       }
     }
     expect(outside).toEqual([]);
+  });
+
+  it('the web page reaches no Node module through its imports (the engine, src/bench and web/src alike)', () => {
+    const { files, findings } = reachableFindings([join(ROOT, 'web/src/main.ts')], ROOT);
+    // It does reach the engine, the trainer, the report and the browser's platform.
+    for (const f of ['src/kernels/gpu.ts', 'src/bench/study/trainer.ts', 'src/bench/report/render.ts', 'src/platform/browser.ts']) expect(files).toContain(f);
+    expect(findings.map((f) => `${f.file} ${f.what}`), 'the page runs in a browser: keep Node-only code out of what web/src imports').toEqual([]);
   });
 });
 

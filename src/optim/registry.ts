@@ -11,6 +11,13 @@ export function registerOptimizer(spec: OptimizerSpec): void {
   registry.set(spec.name, spec);
 }
 
+/** Removes an optimizer registered at run time (the web page replaces a pasted spec when it
+ * is pasted again); a built-in stays. */
+export function unregisterOptimizer(name: string): void {
+  if (BUILTIN_SPECS.some((s) => s.name === name)) throw new HyperparameterError(`'${name}' is a built-in optimizer and stays registered`);
+  registry.delete(name);
+}
+
 export function getOptimizer(name: string): OptimizerSpec {
   const s = registry.get(name);
   if (!s) throw new HyperparameterError(`unknown optimizer '${name}' (known: ${listOptimizers().join(', ')})`);

@@ -56,3 +56,16 @@ export function parseIdx(raw: Uint8Array, file: string, expectMagic?: number): I
   // Copy (new Uint8Array(view) copies; Buffer.slice would not) so the data owns its buffer.
   return { dims, data: new Uint8Array(raw.subarray(header)) };
 }
+
+/** An unsigned-byte IDX file of `dims` holding `data`, row-major: parseIdx's inverse (the web
+ * page's data subsets are written with it). */
+export function encodeIdx(dims: number[], data: Uint8Array): Uint8Array {
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== size) throw new RangeError(`encodeIdx: dimensions ${dims.join('x')} need ${size} bytes, got ${data.length}`);
+  const out = new Uint8Array(4 + 4 * dims.length + size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x00000800 | dims.length);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
