@@ -1,7 +1,8 @@
 // Picks the fastest matmul implementation per adapter and shape by measuring, once.
 // llvmpipe wants large register tiles and no barriers; real GPUs want shared-memory tiles;
-// the right tile size depends on the shape. Choices are cached per process and on disk
-// (keyed by adapter and shape), so later runs pay nothing.
+// the right tile size depends on the shape. Choices are cached per process and in the
+// platform's store (a file in Node, localStorage in a page; keyed by adapter and shape), so
+// later runs pay nothing.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { DROPOUT_PARAM_WORDS, dropoutParams } from './dropout.ts';

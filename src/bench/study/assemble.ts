@@ -17,6 +17,11 @@ export interface MachineFacts {
   matmulKernels?: Record<string, string>;
 }
 
+/** The part of results.json's environment the GPU runtime tells, wherever it runs. */
+export function adapterEnvironment(gpu: Gpu): Pick<EnvironmentInfo, 'backend' | 'featureLevel' | 'adapter' | 'isCpu' | 'timing' | 'boundsChecks'> {
+  return { backend: gpu.report.backend, featureLevel: gpu.report.featureLevel, adapter: gpu.describe(), isCpu: gpu.report.isCpu, timing: gpu.timingSource, boundsChecks: gpu.boundsChecks };
+}
+
 /** What the GPU of a run tells, with the environment of the place it ran in (Node:
  * outputs.ts machineFacts; a page: its own). */
 export function gpuFacts(gpu: Gpu, environment: EnvironmentInfo): MachineFacts {

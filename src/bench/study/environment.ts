@@ -5,10 +5,11 @@ import { cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Gpu } from '../../kernels/gpu.ts';
 import type { EnvironmentInfo } from '../results/types.ts';
+import { adapterEnvironment } from './assemble.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   try {
     return (JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
   } catch {
@@ -16,7 +17,8 @@ function packageVersion(name: string): string {
   }
 }
 
-function gitCommit(): string | null {
+/** HEAD of the checkout, `+modified` with uncommitted changes to tracked files; null outside git. */
+export function gitCommit(): string | null {
   try {
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
@@ -30,12 +32,7 @@ export function environment(gpu: Gpu): EnvironmentInfo {
   const self = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string };
   const c = cpus();
   return {
-    backend: gpu.report.backend,
-    featureLevel: gpu.report.featureLevel,
-    adapter: gpu.describe(),
-    isCpu: gpu.report.isCpu,
-    timing: gpu.timingSource,
-    boundsChecks: gpu.boundsChecks,
+    ...adapterEnvironment(gpu),
     node: process.version,
     platform: `${platform()} ${release()}`,
     cpus: `${c.length} x ${c[0]?.model ?? 'unknown'}`,

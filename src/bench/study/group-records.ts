@@ -32,6 +32,18 @@ export function trainingShapes(c: StudyConfig, sizes: number[]): TunedShape[] {
   return [...new Set(sizes)].flatMap((T) => mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
 }
 
+/** The trials of a data set (`mine`, in plan order) cut into groups of `sizes`, each with its
+ * label in the run's progress ("5-8 of 24": positions in the whole plan). */
+export function groupsOf(plan: TrialPlan[], mine: TrialPlan[], sizes: number[]): Array<{ chunk: TrialPlan[]; label: string }> {
+  const out: Array<{ chunk: TrialPlan[]; label: string }> = [];
+  for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {
+    const chunk = mine.slice(i, i + sizes[g]);
+    const first = plan.indexOf(chunk[0]) + 1, last = plan.indexOf(chunk[chunk.length - 1]) + 1;
+    out.push({ chunk, label: `${first}${last > first ? `-${last}` : ''} of ${plan.length}` });
+  }
+  return out;
+}
+
 /** Adds an epoch's results to the group's records; `seconds`: the epoch's time per trial. */
 export function addEpoch(records: TrialRecord[], epoch: number, res: EpochResult[], seconds: number): void {
   res.forEach((r, t) => {

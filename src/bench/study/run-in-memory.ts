@@ -11,7 +11,7 @@ import { measureUpdateMs } from '../measure/update-timing.ts';
 import type { EnvironmentInfo, ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble, gpuFacts } from './assemble.ts';
 import { ConfigError, trainCount, type StudyConfig } from './config.ts';
-import { addEpoch, finishRecords, groupConfig, meanTrainLoss, setups, trainingShapes, trialLine, trialRecord } from './group-records.ts';
+import { addEpoch, finishRecords, groupConfig, groupsOf, meanTrainLoss, setups, trainingShapes, trialLine, trialRecord } from './group-records.ts';
 import { checkBufferLimits, deviceBudgetInput, groupSizes } from './groups.ts';
 import { choicesOf, type KernelChoices } from './kernel-choices.ts';
 import { planTrials } from './plan.ts';
@@ -120,10 +120,7 @@ export async function runInMemory(c: StudyConfig, o: InMemoryOptions): Promise<I
           gpu.profile.overhead = (await measureProfileOverhead(gpu, data, groupConfig(c), setups(mine.slice(0, sizes[0])))).overhead;
           log(describeOverhead(gpu.profile.overhead));
         }
-        for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {
-          const chunk = mine.slice(i, i + sizes[g]);
-          const first = plan.indexOf(chunk[0]) + 1, last = plan.indexOf(chunk[chunk.length - 1]) + 1;
-          const label = `${first}${last > first ? `-${last}` : ''} of ${plan.length}`;
+        for (const { chunk, label } of groupsOf(plan, mine, sizes)) {
           const T = chunk.length;
           const group = new TrainingGroup(gpu, data, groupConfig(c), setups(chunk));
           try {

@@ -11,7 +11,7 @@ import { measureUpdateMs } from '../measure/update-timing.ts';
 import { consoleSummary } from '../report/index.ts';
 import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble } from './assemble.ts';
-import { addEpoch, finishRecords, groupConfig, meanTrainLoss, setups, trainingShapes, trialLine, trialRecord } from './group-records.ts';
+import { addEpoch, finishRecords, groupConfig, groupsOf, meanTrainLoss, setups, trainingShapes, trialLine, trialRecord } from './group-records.ts';
 import { machineFacts, writeOutputs } from './outputs.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { ConfigError, trainCount, type StudyConfig } from './config.ts';
@@ -151,10 +151,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
           gpu.profile.overhead = (await measureProfileOverhead(gpu, data, groupConfig(c), setups(mine.slice(0, sizes[0])))).overhead;
           say(describeOverhead(gpu.profile.overhead));
         }
-        for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {
-          const chunk = mine.slice(i, i + sizes[g]);
-          const first = plan.indexOf(chunk[0]) + 1, last = plan.indexOf(chunk[chunk.length - 1]) + 1;
-          const label = `${first}${last > first ? `-${last}` : ''} of ${plan.length}`;
+        for (const { chunk, label } of groupsOf(plan, mine, sizes)) {
           const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
           journal.append(records);
           clearCheckpoint(outDir);
