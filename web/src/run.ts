@@ -3,6 +3,7 @@
 // the CLI's report and files.
 import type { Gpu } from '../../src/kernels/gpu.ts';
 import { trialsCsv } from '../../src/bench/report/csv.ts';
+import { fmtDuration } from '../../src/bench/report/format.ts';
 import { lossSpec, renderSvg } from '../../src/bench/report/plots.ts';
 import { renderReport, type ReportFile } from '../../src/bench/report/render.ts';
 import { StudyIndex } from '../../src/bench/report/study.ts';
@@ -11,7 +12,7 @@ import type { ResultsFile } from '../../src/bench/results/types.ts';
 import type { StudyConfig } from '../../src/bench/study/config.ts';
 import { runInMemory, type MemoryDataset, type ProgressEvent } from '../../src/bench/study/run-in-memory.ts';
 import { pageEnvironment } from './environment.ts';
-import { el } from './ui.ts';
+import { describeError, el } from './ui.ts';
 
 export interface PageRun {
   results: ResultsFile;
@@ -20,26 +21,28 @@ export interface PageRun {
   files: ReportFile[];
 }
 
-function fmtSeconds(s: number): string {
-  return s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`;
-}
-
 /** Redraws the live plots with the latest results, one drawing at a time (Vega takes tens of
- * milliseconds; epochs may come faster). */
+ * milliseconds; epochs may come faster). A plot that fails says so in its place and never
+ * stops the run. */
 function livePlotter(box: HTMLElement): { show: (r: ResultsFile) => void; settled: () => Promise<void> } {
   let latest: ResultsFile | null = null;
   let drawing: Promise<void> = Promise.resolve();
   let busy = false;
   const draw = async () => {
     busy = true;
-    while (latest) {
-      const r = latest;
-      latest = null;
-      const ix = new StudyIndex(r);
-      const svgs = await Promise.all(ix.datasets().map((ds) => renderSvg(lossSpec(ix, ds))));
-      box.innerHTML = svgs.join('\n');
+    try {
+      while (latest) {
+        const r = latest;
+        latest = null;
+        const ix = new StudyIndex(r);
+        const svgs = await Promise.all(ix.datasets().map((ds) => renderSvg(lossSpec(ix, ds))));
+        box.innerHTML = svgs.join('\n');
+      }
+    } catch (e) {
+      box.textContent = `The live plot failed: ${describeError(e)}`;
+    } finally {
+      busy = false;
     }
-    busy = false;
   };
   return {
     show(r) {
@@ -69,13 +72,13 @@ export async function runInPage(gpu: Gpu, config: StudyConfig, data: Record<stri
     bar.max = p.total;
     bar.value = p.done;
     const eta = p.done ? (elapsed * (p.total - p.done)) / p.done : NaN;
-    status.textContent = `${p.dataset}: trials ${p.trials}, epoch ${p.epoch}/${p.epochs}, ${fmtSeconds(elapsed)} elapsed, ETA ${Number.isFinite(eta) ? fmtSeconds(eta) : '?'}, mean train loss ${p.loss.toFixed(4)}`;
+    status.textContent = `${p.dataset}: trials ${p.trials}, epoch ${p.epoch}/${p.epochs}, ${fmtDuration(elapsed)} elapsed, ETA ${fmtDuration(eta)}, mean train loss ${p.loss.toFixed(4)}`;
   };
   status.textContent = tune ? 'measuring the matmul kernels for this GPU…' : 'starting…';
   const { results, interrupted } = await runInMemory(config, { gpu, data, environment: pageEnvironment(gpu), tune, stop, log: say, progress: onProgress, partial: live.show });
   gpu.setProfiling(false);
   await live.settled();
-  status.textContent = `${interrupted ? 'stopped' : 'finished'}: ${results.trials.length} of ${results.plannedTrials} trials in ${fmtSeconds(results.wallSeconds)}`;
+  status.textContent = `${interrupted ? 'stopped' : 'finished'}: ${results.trials.length} of ${results.plannedTrials} trials in ${fmtDuration(results.wallSeconds)}`;
   say(status.textContent);
   const files: ReportFile[] = [
     { name: 'results.json', content: toJson(results) },
