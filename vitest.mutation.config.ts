@@ -16,6 +16,7 @@ export default defineConfig({
     include: (process.env.MUTATION_TESTS?.split(',') ?? ALL).map((f) => `tests/${f.trim()}`),
     // compare.test.ts skips its CLI runs (child processes) under this variable.
     env: { OPTBENCH_MUTATION: '1' },
+    setupFiles: ['src/platform/node.ts'],
     testTimeout: 60_000,
   },
 });

@@ -2,6 +2,7 @@
 // built-in. (From the command line, `--optimizer-file examples/lion.ts` does the same for a
 // whole study; see docs/extending.md.)
 // Run: npx tsx examples/add-optimizer.ts
+import '../src/platform/node.ts'; // the engine's Node side (a web page imports src/platform/browser.ts)
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { TrainingGroup } from '../src/bench/study/trainer.ts';

@@ -1,5 +1,6 @@
 // Train the study's MLP from code: one epoch of Adam on 10,000 MNIST images, then the test
 // accuracy. Run: npx tsx examples/train-mlp.ts
+import '../src/platform/node.ts'; // the engine's Node side (a web page imports src/platform/browser.ts)
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { TrainingGroup } from '../src/bench/study/trainer.ts';

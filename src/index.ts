@@ -4,13 +4,15 @@
 // docs/extending.md shows them at work; everything else in src/ is internal.
 // The GPU types (GPUDevice, ...) in these declarations are @webgpu/types' globals.
 /// <reference types="@webgpu/types" preserve="true" />
+// The engine's Node side (Dawn, files, the environment): the package runs in Node.
+import './platform/node.ts';
 
 // Optimizer specs and their registry.
 export type { HyperSpec, OptimizerSpec, SlotSpec } from './optim/spec.ts';
 export { activeSlots, checkSpec, defaults, HyperparameterError, perStepValues, resolveHyper } from './optim/spec.ts';
 export { getOptimizer, listOptimizers, registerOptimizer } from './optim/registry.ts';
 export { validateSpec } from './optim/validate.ts';
-export { loadOptimizerFiles, readOptimizerFiles, OptimizerFileError, type LoadedFile, type OptimizerSource } from './optim/loader.ts';
+export { loadOptimizerFiles, readOptimizerFiles, OptimizerFileError, type LoadedFile, type OptimizerSource } from './bench/optimizer-loader.ts';
 
 // The checker.
 export { checkOptimizer, defaultCases, SPEC_CHECKS, type CheckCase, type CheckOptions, type CheckReport, type SpecCheck } from './optim/check.ts';

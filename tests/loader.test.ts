@@ -1,10 +1,10 @@
-// Optimizer specs from a user's files (src/optim/loader.ts) and the check of their shape
+// Optimizer specs from a user's files (src/bench/optimizer-loader.ts) and the check of their shape
 // (src/optim/validate.ts): what is loaded, what is refused, and that a refusal is one line
 // that names the file and the field, with nothing registered.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandSpecPaths, loadOptimizerFiles, readOptimizerFiles, sha256File, shownPath } from '../src/optim/loader.ts';
+import { expandSpecPaths, loadOptimizerFiles, readOptimizerFiles, sha256File, shownPath } from '../src/bench/optimizer-loader.ts';
 import { getOptimizer, listOptimizers, registerOptimizer } from '../src/optim/registry.ts';
 import { HyperparameterError, type OptimizerSpec } from '../src/optim/spec.ts';
 import { looksLikeSpec, validateSpec } from '../src/optim/validate.ts';

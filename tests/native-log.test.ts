@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { filterNativeLog, quietWarnings } from '../src/kernels/native-log.ts';
+import { filterNativeLog, quietWarnings } from '../src/platform/native-log.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -57,7 +57,7 @@ describe('fd 2 while a device is created', () => {
   // Vulkan-loader warning is left out: whether it is quiet depends on the machine.)
   const snippet = `
     import { writeSync } from 'node:fs';
-    import { quietNativeLog } from './src/kernels/native-log.ts';
+    import { quietNativeLog } from './src/platform/native-log.ts';
     process.stderr.write('before\\n');
     const v = await quietNativeLog(async () => { writeSync(2, ${JSON.stringify(`${LIMITS}\n${OTHERS}\n`)}); return 42; });
     process.stderr.write('after ' + v + '\\n');
@@ -78,6 +78,7 @@ describe('fd 2 while a device is created', () => {
 
   it("a real device opens without Dawn's quiet warnings on stderr", async () => {
     const r = await runNode(`
+      import './src/platform/node.ts';
       import { openDevice } from './src/kernels/device.ts';
       const d = await openDevice();
       process.stderr.write('opened\\n');

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS, resolveConfig } from '../src/bench/study/config.ts';
 import { fingerprint } from '../src/bench/study/journal.ts';
 import type { ResultsFile } from '../src/bench/results/types.ts';
-import { sha256File, type OptimizerSource } from '../src/optim/loader.ts';
+import { sha256File, type OptimizerSource } from '../src/bench/optimizer-loader.ts';
 import { ownErrors, runBench } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
@@ -188,7 +188,7 @@ describe('the configuration of a study with optimizer files', () => {
   const source: OptimizerSource = { path: '/p/lion.ts', sha256: 'a'.repeat(64), optimizers: ['lion'] };
 
   it('every preset takes the file\'s optimizers beside its own unless --optimizers names them', async () => {
-    await import('../src/optim/loader.ts').then((m) => m.loadOptimizerFiles([LION]));
+    await import('../src/bench/optimizer-loader.ts').then((m) => m.loadOptimizerFiles([LION]));
     for (const preset of Object.keys(PRESETS)) {
       const c = resolveConfig({ preset }, undefined, [source]);
       expect(c.optimizers, preset).toEqual([...PRESETS[preset].optimizers, 'lion']);

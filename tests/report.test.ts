@@ -7,7 +7,7 @@ import { mdCell, mdText } from '../src/bench/report/markdown.ts';
 import { kernelTable } from '../src/bench/report/tables.ts';
 import { accuracySpec, MEAN_LABEL, REFERENCE_LABEL } from '../src/bench/report/plots.ts';
 import { StudyIndex } from '../src/bench/report/study.ts';
-import { writeOutputs } from '../src/bench/study/assemble.ts';
+import { writeOutputs } from '../src/bench/study/outputs.ts';
 import { cellStats } from '../src/bench/results/stats.ts';
 import type { CellLists, CellStats, EpochRecord, RegMode, ResultsFile, TrialRecord } from '../src/bench/results/types.ts';
 import { useTempDirs } from './helpers/temp.ts';

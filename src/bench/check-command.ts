@@ -9,7 +9,7 @@ import { GpuUnavailableError } from '../kernels/errors.ts';
 import { Gpu } from '../kernels/gpu.ts';
 import { checkOptimizer } from '../optim/check.ts';
 import { formatCheckReport } from '../optim/check-format.ts';
-import { OptimizerFileError, readOptimizerFiles, shownPath, type OptimizerSource } from '../optim/loader.ts';
+import { OptimizerFileError, readOptimizerFiles, shownPath, type OptimizerSource } from './optimizer-loader.ts';
 import { getOptimizer, listOptimizers, registerOptimizer } from '../optim/registry.ts';
 import { HyperparameterError, type OptimizerSpec } from '../optim/spec.ts';
 

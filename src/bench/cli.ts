@@ -1,6 +1,7 @@
 // npm run bench — trains the study grid and writes results.json, trials.csv, tables,
 // plots and index.html into one directory per run. Bad input is one line on stderr and
 // exit code 2; Ctrl-C stops after saving every finished trial (resume with --resume DIR).
+import '../platform/node.ts'; // the engine's Node side, installed before anything uses it
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +9,7 @@ import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderComp
 import { Gpu } from '../kernels/gpu.ts';
 import type { BackendName } from '../kernels/device.ts';
 import { listOptimizers } from '../optim/registry.ts';
-import { shownPath, type OptimizerSource } from '../optim/loader.ts';
+import { shownPath, type OptimizerSource } from './optimizer-loader.ts';
 import { CHECK_FLAGS, checkCommand } from './check-command.ts';
 import { benchCommand } from './command.ts';
 import { compileFileOptimizers, loadGivenOptimizerFiles, loadRecordedOptimizerFiles, loadShardOptimizerFiles, unusedOptimizerFiles } from './study/optimizer-files.ts';
@@ -17,7 +18,7 @@ import { CompareError, compareDirs, comparisonMarkdown, writeComparison } from '
 import { ConfigError, PRESETS, resolveConfig, type Flags } from './study/config.ts';
 import { DataError } from './data/errors.ts';
 import { JOURNAL, Journal } from './study/journal.ts';
-import { writeOutputs } from './study/assemble.ts';
+import { writeOutputs } from './study/outputs.ts';
 import { agreementWarning } from './study/kernel-choices.ts';
 import { toJson, writeFileAtomic } from './results/files.ts';
 import { MergeError, mergeRuns } from './study/merge.ts';

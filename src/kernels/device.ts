@@ -1,11 +1,11 @@
-// Finds a WebGPU adapter through Dawn's node bindings and opens a device on it.
+// Finds a WebGPU adapter and opens a device on it: through Dawn's node bindings in Node, through
+// navigator.gpu in a page (the platform seam, platform.ts, gives the entry point).
 //
 // Order (backend 'auto'): a core-feature adapter on the platform's native backend (Vulkan,
 // Metal, D3D12); else Dawn's OpenGL ES backend in compatibility mode, which on a GPU-less
 // Linux machine runs on Mesa llvmpipe. OPTBENCH_BACKEND or the `backend` option forces one.
-import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from './errors.ts';
-import { envFlag, quietNativeLog } from './native-log.ts';
+import { envFlag, platform } from './platform.ts';
 
 export const BACKENDS = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'opengl'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -24,7 +24,8 @@ export interface AdapterReport {
 }
 
 export interface OpenedDevice {
-  /** The Dawn instance (also held for the life of the process: see LIVE_INSTANCES). */
+  /** The WebGPU entry point (Node: a Dawn instance, held for the life of the process, see
+   * src/platform/node.ts; a page: navigator.gpu). */
   instance: GPU;
   adapter: GPUAdapter;
   device: GPUDevice;
@@ -43,7 +44,7 @@ export interface OpenOptions {
 }
 
 /** OPTBENCH_BOUNDS_CHECKS=1 keeps Dawn's index clamping (while writing a new kernel). */
-export function boundsChecksFromEnv(env: Record<string, string | undefined> = process.env): boolean {
+export function boundsChecksFromEnv(env?: Record<string, string | undefined>): boolean {
   return envFlag('OPTBENCH_BOUNDS_CHECKS', env);
 }
 
@@ -83,36 +84,8 @@ const WANTED_LIMITS = [
   'maxUniformBuffersPerShaderStage',
 ] as const;
 
-const LINUX_SOFTWARE_HINT =
-  'On a Linux machine without a GPU install Mesa: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libegl-dev ' +
-  '(then the OpenGL ES fallback runs on llvmpipe); on a GPU machine install its Vulkan driver and libvulkan1.';
-
-let globalsInstalled = false;
-
-// Every Dawn instance this process creates, never released. The node bindings' event pump
-// (AsyncRunner) keeps a raw pointer to its instance, and a device, even a destroyed one,
-// keeps the pump: once the instance is garbage collected, the next promise on that device
-// (an error scope, a map, a lost device's cleanup) pumps freed memory. Seen here as a hang,
-// "futex facility returned an unexpected error code", SIGSEGV in ProcessEvents, and in CI as
-// glibc's "__pthread_tpp_change_priority: Assertion" abort (a mutex in freed memory).
-// A process opens a handful of devices, so holding their instances costs little.
-const LIVE_INSTANCES: GPU[] = [];
-
-function installGlobals(): void {
-  if (globalsInstalled) return;
-  // The GPUBufferUsage, GPUMapMode, ... enums the engine uses are Dawn's globals.
-  for (const [k, v] of Object.entries(globals as Record<string, unknown>)) {
-    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  }
-  globalsInstalled = true;
-}
-
-function dawnBackendFlag(b: BackendName): string | undefined {
-  return b === 'auto' ? undefined : `backend=${b}`;
-}
-
 export function backendFromEnv(): BackendName {
-  const v = (process.env.OPTBENCH_BACKEND ?? 'auto').toLowerCase();
+  const v = (platform().env('OPTBENCH_BACKEND') ?? 'auto').toLowerCase();
   if (!(BACKENDS as readonly string[]).includes(v)) {
     throw new GpuUnavailableError(`OPTBENCH_BACKEND='${v}' is not a backend; use one of ${BACKENDS.join(', ')}`);
   }
@@ -124,19 +97,8 @@ async function tryAdapter(
   featureLevel: 'core' | 'compatibility',
   extraFlags: string[],
 ): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
-  if (backend === 'opengles' || backend === 'opengl') {
-    // Dawn's GL backend opens EGL; without a display, Mesa needs the surfaceless platform.
-    process.env.EGL_PLATFORM ??= 'surfaceless';
-    process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  }
-  const flag = dawnBackendFlag(backend);
-  let instance: GPU;
-  try {
-    instance = create([...(flag ? [flag] : []), ...extraFlags]);
-  } catch (e) {
-    return null;
-  }
-  LIVE_INSTANCES.push(instance);
+  const instance = platform().gpu(backend, extraFlags);
+  if (!instance) return null;
   const adapter = await instance.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
   return adapter ? { instance, adapter } : null;
 }
@@ -161,7 +123,6 @@ function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | '
 
 /** Opens a device on the requested backend ('auto' tries native first, then OpenGL ES). */
 export async function openDevice(backend: BackendName = backendFromEnv(), options: OpenOptions = {}): Promise<OpenedDevice> {
-  installGlobals();
   const boundsChecks = options.boundsChecks ?? boundsChecksFromEnv();
   const attempts: Array<[BackendName, 'core' | 'compatibility']> =
     backend === 'auto'
@@ -170,24 +131,18 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
         ? [[backend, 'compatibility']]
         : [[backend, 'core']];
   for (const [b, level] of attempts) {
-    const found = await quietNativeLog(() => tryAdapter(b, level, dawnToggles({ exactTimestamps: !!options.exactTimestamps, boundsChecks })));
+    const found = await platform().quietNativeLog(() => tryAdapter(b, level, dawnToggles({ exactTimestamps: !!options.exactTimestamps, boundsChecks })));
     if (!found) continue;
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
     for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
     const requiredFeatures = adapter.features.has('timestamp-query') ? (['timestamp-query'] as GPUFeatureName[]) : [];
-    const device = await quietNativeLog(() => adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' }));
-    const name = b === 'auto' ? nativeBackendName() : b;
+    const device = await platform().quietNativeLog(() => adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' }));
+    const name = b === 'auto' ? platform().nativeBackend() : b;
     const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
     return { instance, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested, boundsChecks };
   }
   throw new GpuUnavailableError(
-    `no WebGPU adapter found (backend '${backend}'). ${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,
+    `no WebGPU adapter found (backend '${backend}'). ${platform().noAdapterHint()}`,
   );
-}
-
-function nativeBackendName(): string {
-  if (process.platform === 'darwin') return 'metal';
-  if (process.platform === 'win32') return 'd3d12';
-  return 'vulkan';
 }

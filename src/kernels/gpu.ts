@@ -7,6 +7,7 @@
 import { BufferPool, GBuf } from './buffer-pool.ts';
 import { openDevice, type AdapterReport, type BackendName, type OpenedDevice } from './device.ts';
 import { GpuDeviceLostError, GpuValidationError, ShaderCompileError } from './errors.ts';
+import { platform } from './platform.ts';
 import { KernelProfile, type TimingSource } from './profiler.ts';
 import { kernelSource, type ConstValue } from './shader-source.ts';
 
@@ -185,7 +186,7 @@ export class Gpu {
     const k: Kernel = { id: nextKernelId++, name: spec.name, pipeline, layout, ready };
     this.kernels.set(key, k);
     this.pendingChecks.push(ready);
-    if (process.env.OPTBENCH_PRINT_WGSL) process.stderr.write(`// ---- ${spec.name} (${entry})\n${code}\n`);
+    if (platform().env('OPTBENCH_PRINT_WGSL')) platform().diagnostic(`// ---- ${spec.name} (${entry})\n${code}\n`);
     return k;
   }
 
@@ -331,7 +332,8 @@ export class Gpu {
   /** Uniform buffers are immutable and shared by content, so recorded dispatches keep theirs. */
   private uniformBuffer(data: ArrayBufferView): GBuf {
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-    const key = Buffer.from(bytes).toString('base64');
+    // The bytes as a string, one character each: a Map key with nothing to decode.
+    const key = String.fromCharCode(...bytes);
     let u = this.uniformBuffers.get(key);
     if (!u) {
       if (this.uniformBuffers.size >= 8192) {
@@ -437,10 +439,10 @@ export class Gpu {
       }
       // Wait for earlier work first so the measured span holds this command alone.
       await this.device.queue.onSubmittedWorkDone();
-      const t0 = process.hrtime.bigint();
+      const t0 = platform().nowNs();
       this.submitChecked(encoder);
       await this.device.queue.onSubmittedWorkDone();
-      if (c.kind === 'dispatch') this.attribute(profile, c.kernel, Number(process.hrtime.bigint() - t0));
+      if (c.kind === 'dispatch') this.attribute(profile, c.kernel, platform().nowNs() - t0);
     }
   }
 

@@ -1,11 +1,10 @@
 // Picks the fastest matmul implementation per adapter and shape by measuring, once.
 // llvmpipe wants large register tiles and no barriers; real GPUs want shared-memory tiles;
-// the right tile size depends on the shape. Choices are cached per process and on disk
-// (keyed by adapter and shape), so later runs pay nothing.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+// the right tile size depends on the shape. Choices are cached per process and in the
+// platform's store (a file in Node, localStorage in a page; keyed by adapter and shape), so
+// later runs pay nothing.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { DROPOUT_PARAM_WORDS, dropoutParams } from './dropout.ts';
 import type { Gpu } from './gpu.ts';
 import {
@@ -19,6 +18,7 @@ import {
   type TunedShape,
 } from './matmul.ts';
 import { fastestOfRounds } from './interleaved-timing.ts';
+import { platform } from './platform.ts';
 
 export interface TuneResult {
   shape: TunedShape;
@@ -31,9 +31,10 @@ export interface TuneResult {
   pinned: boolean;
 }
 
+/** Where choices are kept: a file in Node (~/.cache/webgpu-optbench/matmul-tuning.json), a
+ * localStorage key in a page. */
 export function defaultTuningCache(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'webgpu-optbench', 'matmul-tuning.json');
+  return platform().store.defaultTuningCache();
 }
 
 /** What the tuner measures on this adapter for a shape (vec4Ok: see vec4Compatible). */
@@ -91,7 +92,7 @@ type CacheFile = Record<string, Record<string, MatmulVariant>>;
  * among the old ones. */
 export function adapterKey(gpu: Gpu): string {
   const r = gpu.report;
-  const offered = createHash('sha256').update(JSON.stringify([candidates(gpu, true), candidates(gpu, false), KERNELS_VERSION, gpu.boundsChecks])).digest('hex').slice(0, 12);
+  const offered = bytesToHex(sha256(utf8ToBytes(JSON.stringify([candidates(gpu, true), candidates(gpu, false), KERNELS_VERSION, gpu.boundsChecks])))).slice(0, 12);
   return `${r.backend}|${r.vendor}|${r.architecture}|${r.device}|${r.description}|${offered}`;
 }
 
@@ -101,21 +102,14 @@ const KERNELS_VERSION = 4;
 
 function readCache(file: string): CacheFile {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+    return JSON.parse(platform().store.read(file) ?? '{}') as CacheFile;
   } catch {
-    return {}; // missing or unreadable: measure again
+    return {}; // unreadable: measure again
   }
 }
 
 function writeCache(file: string, data: CacheFile): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data, null, 1));
-    renameSync(tmp, file);
-  } catch {
-    // A read-only home only costs a re-measurement next time.
-  }
+  platform().store.write(file, JSON.stringify(data, null, 1));
 }
 
 /** Samples in the stand-in data set of a gathered A: as many as a training split. */

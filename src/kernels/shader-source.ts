@@ -1,23 +1,14 @@
-// Reads WGSL sources from shaders/ once, and specializes them.
+// Reads WGSL sources from shaders/ (through the platform: files in Node, bundled into a page)
+// and specializes them.
 //
 // A WGSL file stays valid on its own: its tunables are ordinary module-scope constants
 // (`const TILE_M: u32 = 4u;`). A launcher overrides them by name, so a tile size or an
 // epilogue flag is a compile-time constant the driver can unroll and fold, while sizes that
 // vary per call (M, N, K, strides) travel in a uniform and never enter the pipeline key.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-export const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
-
-const cache = new Map<string, string>();
+import { platform } from './platform.ts';
 
 export function readShader(name: string): string {
-  let src = cache.get(name);
-  if (src === undefined) {
-    src = readFileSync(`${SHADER_DIR}${name}.wgsl`, 'utf8');
-    cache.set(name, src);
-  }
-  return src;
+  return platform().shaderSource(name);
 }
 
 export type ConstValue = number | boolean;

@@ -3,8 +3,8 @@
 // template and repeats it once per vec4 component, so its line numbers mean nothing to the
 // spec's author. Each error line is mapped back to the line of the spec's own text (and,
 // when the spec's file is known and holds that text verbatim, to the line of the file).
-import { readFileSync } from 'node:fs';
 import type { Gpu } from '../kernels/gpu.ts';
+import { platform } from '../kernels/platform.ts';
 import { optimizerSource } from './codegen.ts';
 import type { OptimizerSpec, SlotSpec } from './spec.ts';
 
@@ -49,7 +49,7 @@ export function wgslOffsetInFile(file: string | undefined, wgsl: string): number
   if (!file) return null;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = platform().readTextFile(file);
   } catch {
     return null;
   }

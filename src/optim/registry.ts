@@ -1,7 +1,7 @@
-// Optimizers by name. Every spec module in src/optim/specs/ is registered on import (so a
-// new optimizer is one new file there), and registerOptimizer() adds one at run time.
-import { readdirSync } from 'node:fs';
+// Optimizers by name. The built-ins (src/optim/specs/, listed in its index.ts) are
+// registered on import, and registerOptimizer() adds one at run time.
 import { checkSpec, HyperparameterError, type OptimizerSpec } from './spec.ts';
+import { BUILTIN_SPECS } from './specs/index.ts';
 import { checkTensorStep } from './tensor-program.ts';
 
 const registry = new Map<string, OptimizerSpec>();
@@ -11,6 +11,13 @@ export function registerOptimizer(spec: OptimizerSpec): void {
   checkTensorStep(spec);
   if (registry.has(spec.name)) throw new HyperparameterError(`an optimizer named '${spec.name}' is already registered`);
   registry.set(spec.name, spec);
+}
+
+/** Removes an optimizer registered at run time (the web page replaces a pasted spec when it
+ * is pasted again); a built-in stays. */
+export function unregisterOptimizer(name: string): void {
+  if (BUILTIN_SPECS.some((s) => s.name === name)) throw new HyperparameterError(`'${name}' is a built-in optimizer and stays registered`);
+  registry.delete(name);
 }
 
 export function getOptimizer(name: string): OptimizerSpec {
@@ -23,24 +30,4 @@ export function listOptimizers(): string[] {
   return [...registry.keys()];
 }
 
-function isSpec(v: unknown): v is OptimizerSpec {
-  const s = v as OptimizerSpec;
-  return typeof s === 'object' && s !== null && typeof s.name === 'string' && typeof s.wgsl === 'string' && typeof s.reference === 'function';
-}
-
-// The reference study's four first, in its order, then the others by file name.
-const FIRST = ['sgd', 'adam', 'rmsprop', 'custom'];
-const dir = new URL('./specs/', import.meta.url);
-const files = readdirSync(dir)
-  .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-  .sort((a, b) => {
-    const rank = (f: string) => {
-      const i = FIRST.indexOf(f.replace(/\.(ts|js)$/, ''));
-      return i < 0 ? FIRST.length : i;
-    };
-    return rank(a) - rank(b) || a.localeCompare(b);
-  });
-for (const f of files) {
-  const mod = (await import(new URL(f, dir).href)) as Record<string, unknown>;
-  for (const v of Object.values(mod)) if (isSpec(v)) registerOptimizer(v);
-}
+for (const spec of BUILTIN_SPECS) registerOptimizer(spec);

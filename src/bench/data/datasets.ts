@@ -9,10 +9,11 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DataError } from './errors.ts';
-import { gunzipIfNeeded, IDX_IMAGES, IDX_LABELS, parseIdx, type Idx } from './idx.ts';
+import { gunzipIfNeeded } from './gunzip.ts';
+import { IDX_IMAGES, IDX_LABELS, parseIdx, type Idx } from './idx.ts';
+import { DATASET_TITLES, DATASETS, type DatasetName } from './names.ts';
 
-export type DatasetName = 'mnist' | 'fashion-mnist';
-export const DATASETS: readonly DatasetName[] = ['mnist', 'fashion-mnist'];
+export { DATASETS, type DatasetName } from './names.ts';
 
 export interface Split {
   /** count * rows * cols pixels, row-major, 0..255. */
@@ -79,7 +80,7 @@ const SHA256: Record<DatasetName, Record<FileName, string>> = {
   },
 };
 
-const TITLE: Record<DatasetName, string> = { mnist: 'MNIST', 'fashion-mnist': 'Fashion-MNIST' };
+const TITLE = DATASET_TITLES;
 
 /** Where the official .gz files are served (each file name + '.gz'). */
 const DOWNLOAD_BASE: Record<DatasetName, string> = {

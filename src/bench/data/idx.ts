@@ -1,7 +1,8 @@
 // Reader for the IDX format of the MNIST family: a 4-byte magic number (two zero bytes, the
 // element type, the number of dimensions), one big-endian uint32 per dimension, then the
 // elements row-major. Only unsigned-byte files (type 0x08) exist in these data sets.
-import { gunzipSync } from 'node:zlib';
+// Node-free (the web page reads IDX files too): gzip is undone before parsing, by gunzip.ts in
+// Node, by the browser's DecompressionStream in the page.
 import { DataError } from './errors.ts';
 
 export interface Idx {
@@ -15,7 +16,7 @@ export const IDX_IMAGES = 0x00000803;
 /** Unsigned bytes, 1 dimension (count). */
 export const IDX_LABELS = 0x00000801;
 
-const FIX = 'delete it and let the loader fetch it again, or replace it with the official file';
+export const FIX = 'delete it and let the loader fetch it again, or replace it with the official file';
 
 const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 
@@ -23,23 +24,13 @@ export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
-/** The content of `buf`, gunzipped if it starts with the gzip magic bytes. */
-export function gunzipIfNeeded(buf: Uint8Array, file: string): Uint8Array {
-  if (!isGzip(buf)) return buf;
-  try {
-    return gunzipSync(buf);
-  } catch (e) {
-    throw new DataError(`${file}: not a valid gzip file (${(e as Error).message}); ${FIX}`);
-  }
-}
-
 /**
- * Parses an IDX file (raw or gzip-compressed). `expectMagic` (IDX_IMAGES or IDX_LABELS)
+ * Parses an IDX file (uncompressed: gunzip first). `expectMagic` (IDX_IMAGES or IDX_LABELS)
  * pins the kind; without it any unsigned-byte IDX file is accepted. The file must be
  * exactly header + product of the dimensions long.
  */
-export function parseIdx(buf: Uint8Array, file: string, expectMagic?: number): Idx {
-  const raw = gunzipIfNeeded(buf, file);
+export function parseIdx(raw: Uint8Array, file: string, expectMagic?: number): Idx {
+  if (isGzip(raw)) throw new DataError(`${file}: still gzip-compressed; decompress it before parsing`);
   if (raw.length < 4) throw new DataError(`${file}: too short for an IDX file (${raw.length} bytes); ${FIX}`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const magic = view.getUint32(0);
@@ -64,4 +55,17 @@ export function parseIdx(buf: Uint8Array, file: string, expectMagic?: number): I
   }
   // Copy (new Uint8Array(view) copies; Buffer.slice would not) so the data owns its buffer.
   return { dims, data: new Uint8Array(raw.subarray(header)) };
+}
+
+/** An unsigned-byte IDX file of `dims` holding `data`, row-major: parseIdx's inverse (the web
+ * page's data subsets are written with it). */
+export function encodeIdx(dims: number[], data: Uint8Array): Uint8Array {
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== size) throw new RangeError(`encodeIdx: dimensions ${dims.join('x')} need ${size} bytes, got ${data.length}`);
+  const out = new Uint8Array(4 + 4 * dims.length + size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x00000800 | dims.length);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
 }

@@ -3,6 +3,7 @@
 // then the fused optimizer updates against the copy bandwidth; then a whole training step
 // dispatch by dispatch (dispatches per step, the per-kernel sum against the step's time) and
 // a kernel's time at three sizes of its work.
+import '../../platform/node.ts'; // the engine's Node side, installed before anything uses it
 import { colsum } from '../../kernels/colsum.ts';
 import { dropout, DROPOUT_PARAM_WORDS, dropoutParams } from '../../kernels/dropout.ts';
 import { axpy, relu, reluBackward } from '../../kernels/elementwise.ts';

@@ -12,6 +12,7 @@
 // --study instead runs the whole default study with this engine and the PyTorch peer
 // (study-compare.ts). Every figure is a median with its range; ratios are against each
 // peer's best configuration; a peer on the reference BLAS is marked wherever it appears.
+import '../../platform/node.ts'; // the engine's Node side, installed before anything uses it
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Gpu } from '../../kernels/gpu.ts';

@@ -1,16 +1,11 @@
-// Builds results.json from the finished trials (a run's journal, or merged shards), and
-// writes it with trials.csv and the report.
-import { join } from 'node:path';
+// Builds results.json from the finished trials (a run's journal, merged shards, or a web
+// page's run). Node-free; outputs.ts writes it with trials.csv and the report.
 import type { Gpu } from '../../kernels/gpu.ts';
-import { trialsCsv } from '../report/csv.ts';
-import { writeReport } from '../report/index.ts';
 import { inferenceOf } from '../report/inference.ts';
-import { toJson, writeFileAtomic } from '../results/files.ts';
 import type { CellLists, EnvironmentInfo, ResultsFile, TrialRecord } from '../results/types.ts';
 import { cellLists, cellStats } from '../results/stats.ts';
 import type { StudyConfig } from './config.ts';
-import { environment } from './environment.ts';
-import { fingerprint } from './journal.ts';
+import { fingerprint } from './fingerprint.ts';
 import { cellSettings, sweepAxes, type TrialPlan } from './plan.ts';
 
 /** What results.json says about the machine that trained: from the GPU of a run, or from
@@ -23,9 +18,16 @@ export interface MachineFacts {
   matmulKernels?: Record<string, string>;
 }
 
-export function machineFacts(gpu: Gpu): MachineFacts {
+/** The part of results.json's environment the GPU runtime tells, wherever it runs. */
+export function adapterEnvironment(gpu: Gpu): Pick<EnvironmentInfo, 'backend' | 'featureLevel' | 'adapter' | 'isCpu' | 'timing' | 'boundsChecks'> {
+  return { backend: gpu.report.backend, featureLevel: gpu.report.featureLevel, adapter: gpu.describe(), isCpu: gpu.report.isCpu, timing: gpu.timingSource, boundsChecks: gpu.boundsChecks };
+}
+
+/** What the GPU of a run tells, with the environment of the place it ran in (Node:
+ * outputs.ts machineFacts; a page: its own). */
+export function gpuFacts(gpu: Gpu, environment: EnvironmentInfo): MachineFacts {
   return {
-    environment: environment(gpu),
+    environment,
     peakGpuBytes: gpu.pool.snapshot().peakLiveBytes,
     kernels: gpu.profile ? { source: gpu.profile.source, resolution: gpu.profile.resolution(), overhead: gpu.profile.overhead, rows: gpu.profile.report() } : null,
   };
@@ -79,12 +81,4 @@ export function assemble(c: StudyConfig, machine: MachineFacts, plan: TrialPlan[
     trials,
   };
   return { ...file, inference: inferenceOf(file) };
-}
-
-export async function writeOutputs(dir: string, results: ResultsFile): Promise<string[]> {
-  const files = [join(dir, 'results.json'), join(dir, 'trials.csv')];
-  writeFileAtomic(files[0], toJson(results));
-  writeFileAtomic(files[1], trialsCsv(results.trials));
-  const report = await writeReport(dir, results);
-  return [...files, ...report.all];
 }

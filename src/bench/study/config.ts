@@ -1,13 +1,13 @@
 // The study configuration: presets, a JSON config file, command-line flags (in that order
 // of precedence, flags last), validated in one place. Bad input is a ConfigError: the CLI
 // prints its one line and exits with code 2 before anything is written.
-import { readFileSync } from 'node:fs';
 import { BACKENDS, type BackendName } from '../../kernels/device.ts';
+import { platform } from '../../kernels/platform.ts';
 import { INITIALIZERS, type InitName } from '../../nn/init.ts';
-import type { OptimizerSource } from '../../optim/loader.ts';
+import type { OptimizerSource } from '../optimizer-loader.ts';
 import { getOptimizer } from '../../optim/registry.ts';
 import { HyperparameterError, resolveHyper } from '../../optim/spec.ts';
-import { DATASETS, type DatasetName } from '../data/datasets.ts';
+import { DATASETS, type DatasetName } from '../data/names.ts';
 import { KernelChoiceError, readKernelChoices, type KernelChoices } from './kernel-choices.ts';
 import { REG_MODES, type RegMode } from '../results/types.ts';
 
@@ -225,7 +225,7 @@ function num(name: string, v: unknown): number {
 function readConfigFile(path: string): Partial<StudyConfig> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = platform().readTextFile(path);
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

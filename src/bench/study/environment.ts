@@ -6,12 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Gpu } from '../../kernels/gpu.ts';
 import type { EnvironmentInfo } from '../results/types.ts';
+import { adapterEnvironment } from './assemble.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The version of an installed package: in this project's node_modules, or in a folder
  * above it (installed into another project, npm puts the dependencies beside this one). */
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   for (let dir = ROOT; ; dir = dirname(dir)) {
     const file = join(dir, 'node_modules', name, 'package.json');
     if (existsSync(file)) {
@@ -27,7 +28,7 @@ function packageVersion(name: string): string {
 
 /** This checkout's commit; null where the package was installed (no .git of its own: git
  * would report the commit of the project around it). */
-function gitCommit(): string | null {
+export function gitCommit(): string | null {
   if (!existsSync(join(ROOT, '.git'))) return null;
   try {
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
@@ -42,12 +43,7 @@ export function environment(gpu: Gpu): EnvironmentInfo {
   const self = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string };
   const c = cpus();
   return {
-    backend: gpu.report.backend,
-    featureLevel: gpu.report.featureLevel,
-    adapter: gpu.describe(),
-    isCpu: gpu.report.isCpu,
-    timing: gpu.timingSource,
-    boundsChecks: gpu.boundsChecks,
+    ...adapterEnvironment(gpu),
     node: process.version,
     platform: `${platform()} ${release()}`,
     cpus: `${c.length} x ${c[0]?.model ?? 'unknown'}`,

@@ -1,9 +1,9 @@
 // How the trials of a data set split into groups of stacked dispatches: as many trials per
 // group as the adapter's buffer limits and a device-memory budget allow, in near-equal groups;
 // and whether the adapter can bind a run's buffers at all (checked before any work).
-import { totalmem } from 'node:os';
 import { sizeClass } from '../../kernels/buffer-pool.ts';
 import type { Gpu } from '../../kernels/gpu.ts';
+import { platform } from '../../kernels/platform.ts';
 import { ConfigError, type StudyConfig } from './config.ts';
 import { optimizerScratch } from './optimizer-needs.ts';
 
@@ -19,7 +19,7 @@ const GiB = 2 ** 30;
 export interface DeviceBudgetInput {
   isCpu: boolean;
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
-  /** Host memory, bytes (os.totalmem()). */
+  /** Host memory, bytes (os.totalmem() in Node, navigator.deviceMemory in a page). */
   hostBytes: number;
 }
 
@@ -151,7 +151,7 @@ export function balancedGroups(n: number, max: number): number[] {
 
 export function deviceBudgetInput(gpu: Gpu): DeviceBudgetInput {
   const { maxStorageBufferBindingSize, maxBufferSize } = gpu.limits;
-  return { isCpu: gpu.report.isCpu, limits: { maxStorageBufferBindingSize, maxBufferSize }, hostBytes: totalmem() };
+  return { isCpu: gpu.report.isCpu, limits: { maxStorageBufferBindingSize, maxBufferSize }, hostBytes: platform().hostMemoryBytes() };
 }
 
 /** Group sizes for the `remaining` trials of a data set: --trials-at-once N (at most N a

@@ -3,24 +3,16 @@
 // configuration fingerprint; --resume refuses a journal of a different study. A 'kernels'
 // line records the matmul kernels a session tuned, so a resumed run trains with the same.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, type StudyConfig } from './config.ts';
 import { toJson } from '../results/files.ts';
 import type { TrialRecord } from '../results/types.ts';
+import { fingerprint } from './fingerprint.ts';
 import type { KernelChoices } from './kernel-choices.ts';
 
-export const JOURNAL = 'journal.jsonl';
+export { fingerprint };
 
-/** The settings that change a trial's numbers (not the backend, batching or output): with
- * optimizer files, their contents (hashes; not their paths, which differ across machines). */
-export function fingerprint(c: StudyConfig): string {
-  const { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep } = c;
-  // independentSeeds only when set, so the fingerprints of earlier runs stay as they were.
-  const key = { datasets, optimizers, hyper, regs, l2, dropout, seeds, epochs, batch, validation, trainSamples, sizes, init, resetStateEveryStep, ...(c.independentSeeds ? { independentSeeds: true } : {}) };
-  const files = c.optimizerFiles?.length ? { optimizerFiles: c.optimizerFiles.map((f) => f.sha256) } : {};
-  return createHash('sha256').update(JSON.stringify({ ...key, ...files })).digest('hex').slice(0, 16);
-}
+export const JOURNAL = 'journal.jsonl';
 
 interface Header {
   type: 'header';

@@ -3,8 +3,8 @@
 // in the last bits. A run records its choices (results.json `mode.matmulKernels`, the
 // journal); `--kernels FILE` pins them instead of measuring; `--tune-only` writes such a
 // file; a merge compares the shards' choices (merge.ts).
-import { readFileSync } from 'node:fs';
 import type { Gpu } from '../../kernels/gpu.ts';
+import { platform } from '../../kernels/platform.ts';
 import { shapeKey, variantKey, vec4Compatible, type MatmulVariant, type TunedShape } from '../../kernels/matmul.ts';
 import { knownCandidates, pinKey, type TuneResult } from '../../kernels/matmul-tuner.ts';
 import type { KernelAgreement } from '../results/types.ts';
@@ -56,7 +56,7 @@ export function byShape(choices: KernelChoices, source: string): KernelChoices {
 export function readKernelChoices(path: string): KernelChoices {
   let v: unknown;
   try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
+    v = JSON.parse(platform().readTextFile(path));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new KernelChoiceError(`--kernels ${path}: cannot read it as JSON (${why}); give a run's results.json or a file written by --tune-only`);

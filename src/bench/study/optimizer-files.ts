@@ -11,7 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Gpu } from '../../kernels/gpu.ts';
 import { compileProblemLine, compileProblems } from '../../optim/check-compile.ts';
-import { expandSpecPaths, loadOptimizerFiles, OptimizerFileError, sha256File, shownPath, type OptimizerSource } from '../../optim/loader.ts';
+import { expandSpecPaths, loadOptimizerFiles, OptimizerFileError, sha256File, shownPath, type OptimizerSource } from '../optimizer-loader.ts';
 import { getOptimizer } from '../../optim/registry.ts';
 import { activeSlots, HyperparameterError } from '../../optim/spec.ts';
 import { ConfigError, type StudyConfig } from './config.ts';

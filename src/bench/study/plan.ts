@@ -78,7 +78,7 @@ const INDEPENDENT_SEEDS = 0x5eed;
  * optimizers leaves every other optimizer's seeds as they were. */
 function nameHash(name: string): number {
   let h = 0x811c9dc5;
-  for (const ch of Buffer.from(name, 'utf8')) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
+  for (const ch of new TextEncoder().encode(name)) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
   return h;
 }
 

@@ -4,19 +4,19 @@
 import { mkdirSync } from 'node:fs';
 import type { Gpu } from '../../kernels/gpu.ts';
 import { describeOverhead, formatProfile } from '../../kernels/profiler.ts';
-import type { TunedShape } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
 import { loadDataset, type DatasetName } from '../data/datasets.ts';
 import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
-import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { measureUpdateMs } from '../measure/update-timing.ts';
 import { consoleSummary } from '../report/index.ts';
 import type { ResultsFile, TrialRecord } from '../results/types.ts';
-import { assemble, machineFacts, writeOutputs } from './assemble.ts';
+import { assemble } from './assemble.ts';
+import { addEpoch, chunksOf, finishRecords, groupConfig, groupsOf, meanTrainLoss, setups, trainingShapes, trialLine, trialRecord } from './group-records.ts';
+import { machineFacts, writeOutputs } from './outputs.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { ConfigError, trainCount, type StudyConfig } from './config.ts';
 import { choicesOf, kernelsFile, pinnedVariants, resumePins, unpinnedShape, type KernelsFile } from './kernel-choices.ts';
-import { checkBufferLimits, deviceBudgetInput, EVAL_BATCH, groupSizes } from './groups.ts';
+import { checkBufferLimits, deviceBudgetInput, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
 import { groupsMatmulShapes } from './optimizer-needs.ts';
 import { planTrials, type TrialPlan } from './plan.ts';
@@ -24,7 +24,7 @@ import { measureProfileOverhead } from './profile-cost.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { runPlan, wholeStudy } from './shard.ts';
 import { testHook } from './test-hooks.ts';
-import { StoppedError, TrainingGroup, type GroupConfig, type TrialSetup } from './trainer.ts';
+import { StoppedError, TrainingGroup } from './trainer.ts';
 
 export interface RunOptions {
   outDir: string;
@@ -42,29 +42,11 @@ export interface RunOutcome {
   files: string[];
 }
 
-function trialRecord(p: TrialPlan, groupSizeN: number, updateMs: number | null, profiled: boolean): TrialRecord {
-  return {
-    id: p.id, dataset: p.dataset, optimizer: p.optimizer, reg: p.reg, seed: p.seed, ...(p.trainSeed !== undefined ? { trainSeed: p.trainSeed } : {}),
-    ...(p.setting ? { setting: p.setting.label, swept: p.setting.values } : {}), hyper: p.hyper,
-    l2: p.opt.l2 ?? 0, dropout: p.dropout, resetEveryStep: !!p.opt.resetEveryStep,
-    epochs: [], testLoss: NaN, testAccuracy: NaN, diverged: false, divergedEpoch: null,
-    seconds: 0, samplesPerSecond: 0, groupSize: groupSizeN, updateMsPerStep: updateMs, profiled,
-  };
-}
-
 /** Seconds between epoch checkpoints of a group (OPTBENCH_CHECKPOINT_SECONDS, default 30):
  * a checkpoint reads back every parameter and optimizer state of the group. */
 function checkpointInterval(): number {
   const v = Number(process.env.OPTBENCH_CHECKPOINT_SECONDS ?? 30);
   return Number.isFinite(v) && v >= 0 ? v : 30;
-}
-
-function groupConfig(c: StudyConfig): GroupConfig {
-  return { sizes: c.sizes, batch: c.batch, trainCount: trainCount(c), validationCount: c.validation, init: c.init, evalBatch: EVAL_BATCH };
-}
-
-function setups(plans: TrialPlan[]): TrialSetup[] {
-  return plans.map((p) => ({ seed: p.trainSeed ?? p.seed, optimizer: p.opt, dropout: p.dropout }));
 }
 
 async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: TrialPlan[], updateMs: Map<string, number>, opts: RunOptions, progress: Progress, doneEpochs: { n: number }, label: string): Promise<TrialRecord[]> {
@@ -90,13 +72,9 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
       const t0 = performance.now();
       const res = await group.trainEpoch(epoch, opts.stop);
       const seconds = (performance.now() - t0) / 1000 / T;
-      res.forEach((r, t) => {
-        records[t].epochs.push({ epoch, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, valLoss: r.validation?.loss ?? null, valAccuracy: r.validation?.accuracy ?? null, seconds });
-        records[t].seconds += seconds;
-      });
+      addEpoch(records, epoch, res, seconds);
       doneEpochs.n += T;
-      const finite = res.map((r) => r.trainLoss).filter(Number.isFinite);
-      progress.update(doneEpochs.n, { dataset: plans[0].dataset, trials: label, epoch: epoch + 1, epochs: c.epochs, loss: finite.length ? finite.reduce((a, b) => a + b) / finite.length : NaN });
+      progress.update(doneEpochs.n, { dataset: plans[0].dataset, trials: label, epoch: epoch + 1, epochs: c.epochs, loss: meanTrainLoss(res) });
       if (epoch + 1 < c.epochs && (performance.now() - lastCheckpoint) / 1000 >= checkpointInterval()) {
         writeCheckpoint(opts.outDir, fp, ids, epoch + 1, records, await group.snapshot());
         testHook('checkpoint', gpu);
@@ -106,31 +84,11 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
     const t0 = performance.now();
     const test = await group.evaluate(data.test);
     const testSeconds = (performance.now() - t0) / 1000 / T;
-    records.forEach((r, t) => {
-      r.seconds += testSeconds;
-      r.divergedEpoch = group.divergence[t];
-      r.diverged = r.divergedEpoch !== null;
-      r.testLoss = r.diverged ? NaN : test[t].loss;
-      r.testAccuracy = r.diverged ? NaN : test[t].accuracy;
-      r.samplesPerSecond = (c.epochs * trainCount(c)) / r.seconds;
-    });
+    finishRecords(records, c, group.divergence, test, testSeconds);
     return records;
   } finally {
     group.destroy();
   }
-}
-
-/** The products a step of each group size trains with (evaluation keeps the defaults), and
- * those of the optimizers' tensor steps in `groups` (their trials, group by group). */
-function trainingShapes(c: StudyConfig, sizes: number[], groups: TrialPlan[][]): TunedShape[] {
-  const mlp = [...new Set(sizes)].flatMap((T) => mlpMatmulShapes(c.sizes, c.batch, T, { backward: true, dropout: c.regs.includes('dropout') }).map((s) => s.shape));
-  return [...mlp, ...groupsMatmulShapes(c.sizes, groups)];
-}
-
-/** A data set's trials cut into groups of these sizes, in order (as runStudy trains them). */
-function inGroups(plans: TrialPlan[], sizes: number[]): TrialPlan[][] {
-  let at = 0;
-  return sizes.map((n) => plans.slice(at, (at += n)));
 }
 
 /** --tune-only: the kernel of every shape the whole study (all shards) trains, one per
@@ -140,13 +98,8 @@ export async function tuneStudy(gpu: Gpu, c: StudyConfig): Promise<KernelsFile> 
   const plan = planTrials(study);
   const sizes = new Map(study.datasets.map((d) => [d, groupSizes(gpu, study, plan.filter((p) => p.dataset === d).length)] as const));
   const largest = Math.max(...[...sizes.values()].flat());
-  const groups = study.datasets.flatMap((d) => inGroups(plan.filter((p) => p.dataset === d), sizes.get(d)!));
+  const groups = study.datasets.flatMap((d) => chunksOf(plan, d, sizes.get(d)!));
   return kernelsFile(gpu, await tuneMatmul(gpu, trainingShapes(study, [largest], groups)));
-}
-
-function line(r: TrialRecord): string {
-  const acc = r.diverged ? `diverged in epoch ${(r.divergedEpoch ?? 0) + 1}` : `test acc ${r.testAccuracy.toFixed(4)} loss ${r.testLoss.toFixed(4)}`;
-  return `trial ${r.id}: ${acc}, ${r.seconds.toFixed(1)} s${r.groupSize > 1 ? ` (amortized over ${r.groupSize} trials)` : ''}`;
 }
 
 export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOutcome> {
@@ -160,8 +113,8 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   const resumed = opts.resume ? Journal.open(outDir, c) : null;
   const todo = plan.filter((p) => !resumed?.trials.has(p.id));
   const groups = new Map(c.datasets.map((d) => [d, groupSizes(gpu, c, todo.filter((p) => p.dataset === d).length)] as const));
-  const groupsOf = (d: DatasetName) => inGroups(todo.filter((p) => p.dataset === d), groups.get(d)!);
-  const missing = c.kernels ? unpinnedShape(gpu, trainingShapes(c, [...groups.values()].flat(), c.datasets.flatMap(groupsOf)), c.kernels) : null;
+  const chunks = (d: DatasetName) => chunksOf(todo, d, groups.get(d)!);
+  const missing = c.kernels ? unpinnedShape(gpu, trainingShapes(c, [...groups.values()].flat(), c.datasets.flatMap(chunks)), c.kernels) : null;
   if (missing) throw new ConfigError(`the --kernels file pins no matmul kernel for shape ${missing}, which this study trains; write a file for this study with --tune-only (or leave out --kernels)`);
   for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
   mkdirSync(outDir, { recursive: true });
@@ -193,7 +146,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
         maxGroup = Math.max(maxGroup, ...sizes);
         // Training products only: they run every step; evaluation keeps the defaults.
         const t0 = performance.now();
-        const tuned = await tuneMatmul(gpu, trainingShapes(c, sizes, groupsOf(dataset)), { pinned });
+        const tuned = await tuneMatmul(gpu, trainingShapes(c, sizes, chunks(dataset)), { pinned });
         journal.recordKernels(choicesOf(tuned));
         const fresh = tuned.filter((t) => !t.fromCache && !t.pinned).length;
         if (fresh) say(`matmul: measured ${fresh} shapes in ${((performance.now() - t0) / 1000).toFixed(1)} s (cached for later runs)`);
@@ -202,15 +155,12 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
           gpu.profile.overhead = (await measureProfileOverhead(gpu, data, groupConfig(c), setups(mine.slice(0, sizes[0])))).overhead;
           say(describeOverhead(gpu.profile.overhead));
         }
-        for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {
-          const chunk = mine.slice(i, i + sizes[g]);
-          const first = plan.indexOf(chunk[0]) + 1, last = plan.indexOf(chunk[chunk.length - 1]) + 1;
-          const label = `${first}${last > first ? `-${last}` : ''} of ${plan.length}`;
+        for (const { chunk, label } of groupsOf(plan, mine, sizes)) {
           const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
           journal.append(records);
           clearCheckpoint(outDir);
           for (const r of records) {
-            progress.trialDone(line(r));
+            progress.trialDone(trialLine(r));
             testHook('trial', gpu);
           }
         }

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getOptimizer, listOptimizers, registerOptimizer } from './registry.ts';
-import { HyperparameterError, type OptimizerSpec } from './spec.ts';
-import { looksLikeSpec, validateSpec } from './validate.ts';
+import { getOptimizer, listOptimizers, registerOptimizer } from '../optim/registry.ts';
+import { HyperparameterError, type OptimizerSpec } from '../optim/spec.ts';
+import { looksLikeSpec, validateSpec } from '../optim/validate.ts';
 
 /** A file that defines optimizers, as a run records it. */
 export interface OptimizerSource {

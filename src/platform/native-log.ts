@@ -1,5 +1,5 @@
 // Keeps Dawn's native warnings that need no action off stderr: the one place that filters
-// what native code writes.
+// what native code writes (the Node side of the platform seam, src/kernels/platform.ts).
 //
 // Dawn logs with fprintf(stderr) (dawn::WarningLog), straight to file descriptor 2, and
 // Dawn's node bindings (webgpu 0.6.2) have no option or callback for that log: their
@@ -16,6 +16,7 @@
 import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { envFlag } from '../kernels/platform.ts';
 
 /** Dawn's Vulkan backend without a Vulkan loader: the 'auto' backend tries Vulkan first and
  * falls back. On a machine without a GPU that needs no action. */
@@ -39,14 +40,8 @@ export function quietWarnings(gpuPresent = gpuDeviceNode()): RegExp[] {
   return gpuPresent ? [LIMIT_LOWERED] : [NO_VULKAN_LOADER, LIMIT_LOWERED];
 }
 
-/** An on/off environment variable: set to anything but '' or '0' is on. */
-export function envFlag(name: string, env: Record<string, string | undefined> = process.env): boolean {
-  const v = env[name];
-  return v !== undefined && v !== '' && v !== '0';
-}
-
 export function verboseNativeLog(): boolean {
-  return envFlag('OPTBENCH_VERBOSE');
+  return envFlag('OPTBENCH_VERBOSE', process.env);
 }
 
 /**
