@@ -4,6 +4,7 @@
 // tensor step for the weights built from the engine's maps and norms, and a TypeScript
 // reference of each, checked against the GPU before training. See docs/optimizers.md.
 // Run: npx tsx examples/add-tensor-optimizer.ts
+import '../src/platform/node.ts'; // the engine's Node side (a web page imports src/platform/browser.ts)
 import { loadDataset } from '../src/bench/data/datasets.ts';
 import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { TrainingGroup } from '../src/bench/study/trainer.ts';

@@ -40,7 +40,8 @@ const FOREIGN: Record<string, string[]> = {
   sbatch: ['array', 'dependency'],
   kubectl: ['for', 'timeout'],
   apptainer: ['nv', 'bind', 'env', 'pwd'],
-  chromium: ['headless', 'no-sandbox', 'enable-unsafe-webgpu'],
+  chromium: ['headless', 'no-sandbox', 'enable-unsafe-webgpu', 'disable-gpu', 'disable-quic', 'no-first-run', 'disable-background-networking', 'disable-component-update', 'disable-sync', 'disable-default-apps'],
+  python3: ['muon', 'schedulefree'], // scripts/optimizer_parity.py
   node: ['import'],
   stryker: ['mutate'],
 };

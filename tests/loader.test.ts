@@ -55,7 +55,7 @@ describe('validateSpec: a complete, consistent spec or one line saying what is w
     ['no reference', (({ reference: _, ...r }) => r)(good), "f.ts: optimizer 'valid' lacks 'reference': the same rule in TypeScript, (p, g, state, hyper, perStep) => new p"],
     ['no wgsl', (({ wgsl: _, ...r }) => r)(good), "f.ts: optimizer 'valid' lacks 'wgsl': the per-element rule in WGSL, assigning p and each slot"],
     ['no slots', (({ slots: _, ...r }) => r)(good), "f.ts: optimizer 'valid' lacks 'slots'"],
-    ['a typo in a field name', { ...good, perstep: good.perStep }, "f.ts: optimizer 'valid' has an unknown field 'perstep' (fields: name, description, slots, hyper, perStep, wgsl, reference)"],
+    ['a typo in a field name', { ...good, perstep: good.perStep }, "f.ts: optimizer 'valid' has an unknown field 'perstep' (fields: name, description, slots, hyper, perStep, wgsl, reference, tensorStep, evaluate)"],
     ['reference not a function', { ...good, reference: 'p - lr * g' }, "f.ts: optimizer 'valid': 'reference' must be the same rule in TypeScript, (p, g, state, hyper, perStep) => new p, got \"p - lr * g\""],
     ['empty wgsl', { ...good, wgsl: '  ' }, "'wgsl' must be the per-element rule in WGSL"],
     ['empty description', { ...good, description: '' }, "'description' must be one line saying what the rule is"],

@@ -54,8 +54,8 @@ export function flagsOf(text: string): Array<{ flag: string; command: string | n
       command = 'tfjs peer';
     } else if (t in OURS_ALONE) {
       command = OURS_ALONE[t];
-    } else if (TOOLS.has(t) && command !== 'npx') {
-      command = t;
+    } else if (TOOLS.has(t.replace(/^\/usr\/bin\//, '')) && command !== 'npx') {
+      command = t.replace(/^\/usr\/bin\//, '');
     } else {
       const m = /^--([a-z][a-z0-9-]*)/.exec(t);
       if (m) out.push({ flag: m[1], command });
