@@ -5,7 +5,8 @@
 // Linux machine runs on Mesa llvmpipe. OPTBENCH_BACKEND or the `backend` option forces one.
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from './errors.ts';
-import { envFlag, quietNativeLog } from './native-log.ts';
+import { envFlag, heldNativeLog, quietNativeLog, writeLog } from './native-log.ts';
+import { driverFacts, noAdapterMessage } from './no-adapter.ts';
 
 export const BACKENDS = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'opengl'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -82,10 +83,6 @@ const WANTED_LIMITS = [
   'maxBufferSize',
   'maxUniformBuffersPerShaderStage',
 ] as const;
-
-const LINUX_SOFTWARE_HINT =
-  'On a Linux machine without a GPU install Mesa: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libegl-dev ' +
-  '(then the OpenGL ES fallback runs on llvmpipe); on a GPU machine install its Vulkan driver and libvulkan1.';
 
 let globalsInstalled = false;
 
@@ -169,9 +166,14 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
       : backend === 'opengles' || backend === 'opengl'
         ? [[backend, 'compatibility']]
         : [[backend, 'core']];
+  // Dawn's messages from the attempts that found no adapter are held: where none opens, the
+  // one-line error below says what is missing; where a later one opens, they go out.
+  const held: string[] = [];
   for (const [b, level] of attempts) {
-    const found = await quietNativeLog(() => tryAdapter(b, level, dawnToggles({ exactTimestamps: !!options.exactTimestamps, boundsChecks })));
+    const { value: found, log } = await heldNativeLog(() => tryAdapter(b, level, dawnToggles({ exactTimestamps: !!options.exactTimestamps, boundsChecks })));
+    held.push(log);
     if (!found) continue;
+    writeLog(held.join(''));
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
     for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
@@ -181,9 +183,8 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
     const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
     return { instance, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested, boundsChecks };
   }
-  throw new GpuUnavailableError(
-    `no WebGPU adapter found (backend '${backend}'). ${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,
-  );
+  // What is missing (the Vulkan loader, a driver, Mesa's EGL), looked for only now.
+  throw new GpuUnavailableError(noAdapterMessage(backend, await driverFacts()));
 }
 
 function nativeBackendName(): string {

@@ -8,6 +8,7 @@ import { colsum } from '../../kernels/colsum.ts';
 import { BACKENDS, type BackendName } from '../../kernels/device.ts';
 import { dropout, DROPOUT_PARAM_WORDS, dropoutParams } from '../../kernels/dropout.ts';
 import { axpy, relu, reluBackward } from '../../kernels/elementwise.ts';
+import { GpuUnavailableError } from '../../kernels/errors.ts';
 import { Gpu } from '../../kernels/gpu.ts';
 import { chosenVariant, matmul, variantKey, type MatmulForm } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
@@ -41,7 +42,11 @@ if (!(BACKENDS as readonly string[]).includes(values.backend!)) {
 
 // Profiling is off for the per-call table (whole batches timed by the wall clock); the step
 // report and the scaling check below profile, so ask Dawn for unquantized timestamps.
-const gpu = await Gpu.open({ backend: values.backend as BackendName, exactTimestamps: true });
+const gpu = await Gpu.open({ backend: values.backend as BackendName, exactTimestamps: true }).catch((e: unknown) => {
+  if (!(e instanceof GpuUnavailableError)) throw e;
+  console.error(`bench:kernels: ${e.message}`); // what is missing, in one line
+  process.exit(3);
+});
 console.log(`adapter: ${gpu.describe()}`);
 // Ten calls per submit, as kernels run inside a training step (see timeGpu in measure/timing.ts).
 const PER_SUBMIT = 10;
