@@ -6,7 +6,7 @@
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from './errors.ts';
 import { envFlag, heldNativeLog, quietNativeLog, writeLog } from './native-log.ts';
-import { driverFacts, noAdapterMessage } from './no-adapter.ts';
+import { noAdapterMessage } from './no-adapter.ts';
 
 export const BACKENDS = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'opengl'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -183,7 +183,9 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
     const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
     return { instance, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested, boundsChecks };
   }
-  // What is missing (the Vulkan loader, a driver, Mesa's EGL), looked for only now.
+  // What is missing (the Vulkan loader, a driver, Mesa's EGL), looked for only now, on the
+  // Node side (files, dlopen): loaded here so that nothing of Node loads before.
+  const { driverFacts } = await import('./vulkan-drivers.ts');
   throw new GpuUnavailableError(noAdapterMessage(backend, await driverFacts()));
 }
 

@@ -1,50 +1,30 @@
 // The one-line error when no WebGPU adapter opens: for a forced backend, what is missing
 // (the Vulkan loader, a Vulkan driver, the driver file a variable names, Mesa's EGL) and
-// how to install it. The facts are gathered only after opening failed; the message is a
-// pure function of them, so every case is tested without the machine it describes.
-import { basename } from 'node:path';
+// how to install it. A pure function of facts gathered only after opening failed (Node
+// side: driverFacts in vulkan-drivers.ts), so every case is tested without the machine it
+// describes, and this module imports nothing of Node.
 import type { BackendName } from './device.ts';
-import { findSwiftShaderIcd, SWIFTSHADER_INSTALL, vulkanIcds, type IcdSearch } from './vulkan-drivers.ts';
+import type { IcdSearch } from './vulkan-drivers.ts';
 
 export interface DriverFacts {
-  platform: NodeJS.Platform;
+  platform: string;
   /** Whether libvulkan.so.1 loads (Linux); null where unknown. */
   vulkanLoader: boolean | null;
   icds: IcdSearch;
   /** Whether libEGL.so, which Dawn's OpenGL ES backend opens, loads (Linux); null where unknown. */
   egl: boolean | null;
+  /** EGL_PLATFORM as Dawn's OpenGL ES backend saw it. */
+  eglPlatform?: string;
   /** SwiftShader's ICD file, where one is installed. */
   swiftShader: string | null;
 }
 
+/** What to install for SwiftShader's Vulkan driver (Debian 12; the chromium package depends on it). */
+export const SWIFTSHADER_INSTALL = 'apt-get install --no-install-recommends chromium-common';
+
 const MESA = 'apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libegl-dev';
 
-/** Whether a shared library loads (dlopen through koffi); null where koffi cannot tell. */
-async function loads(lib: string): Promise<boolean | null> {
-  let koffi;
-  try {
-    koffi = (await import('koffi')).default;
-  } catch {
-    return null;
-  }
-  try {
-    koffi.load(lib);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function driverFacts(): Promise<DriverFacts> {
-  const linux = process.platform === 'linux';
-  return {
-    platform: process.platform,
-    vulkanLoader: linux ? await loads('libvulkan.so.1') : null,
-    icds: vulkanIcds(),
-    egl: linux ? await loads('libEGL.so') : null,
-    swiftShader: findSwiftShaderIcd(),
-  };
-}
+const fileName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 function swiftShaderHint(f: DriverFacts): string {
   return f.swiftShader
@@ -63,7 +43,7 @@ function vulkanReason(f: DriverFacts): string {
     return `the Vulkan loader found no driver (${where}): install the GPU's Vulkan driver (NVIDIA: set VK_DRIVER_FILES to the driver's nvidia_icd.json; AMD, Intel: apt-get install mesa-vulkan-drivers); ${swiftShaderHint(f)}`;
   }
   return (
-    `the Vulkan driver${files.length > 1 ? 's' : ''} ${files.map((p) => basename(p)).join(', ')} gave Dawn no adapter ` +
+    `the Vulkan driver${files.length > 1 ? 's' : ''} ${files.map(fileName).join(', ')} gave Dawn no adapter ` +
     `(Mesa's lavapipe lacks features Dawn needs; a GPU's driver needs its device node, /dev/nvidia0 or /dev/dri/renderD*); ${swiftShaderHint(f)}`
   );
 }
@@ -71,7 +51,7 @@ function vulkanReason(f: DriverFacts): string {
 function openglReason(f: DriverFacts): string {
   if (f.platform !== 'linux') return "Dawn's OpenGL ES backend runs on Linux only (EGL)";
   if (f.egl === false) return `Dawn could not load libEGL.so: ${MESA}`;
-  return `EGL found no device (EGL_PLATFORM=${process.env.EGL_PLATFORM ?? 'unset'}): for Mesa's llvmpipe, ${MESA}`;
+  return `EGL found no device (EGL_PLATFORM=${f.eglPlatform ?? 'unset'}): for Mesa's llvmpipe, ${MESA}`;
 }
 
 /** The one-line reason a forced backend (or 'auto') opened no adapter. */

@@ -1,7 +1,8 @@
-// Where the Vulkan loader looks for drivers, and where SwiftShader's Vulkan driver lies.
+// Where the Vulkan loader looks for drivers, and where SwiftShader's Vulkan driver lies (the
+// Node side: files, environment variables, dlopen).
 //
-// Two users: the one-line error when a forced Vulkan backend finds no adapter
-// (no-adapter.ts names what is missing: the loader, a driver, a driver file), and the
+// Two users: the one-line error when a forced backend finds no adapter (driverFacts here,
+// the message in no-adapter.ts: the loader, a driver, a driver file, Mesa's EGL), and the
 // environment that runs Dawn's Vulkan backend on a machine without a GPU
 // (vitest.vulkan.config.ts, scripts/swiftshader.ts): SwiftShader, a CPU implementation of
 // Vulkan that Debian's `chromium-common` package ships in /usr/lib/chromium with its ICD
@@ -14,6 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { SWIFTSHADER_INSTALL, type DriverFacts } from './no-adapter.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -64,9 +66,6 @@ export const SWIFTSHADER_ICD_PLACES = [
   '/usr/lib64/chromium-browser/vk_swiftshader_icd.json',
   '/opt/google/chrome/vk_swiftshader_icd.json',
 ];
-
-/** What to install for SwiftShader's Vulkan driver (Debian 12; the chromium package depends on it). */
-export const SWIFTSHADER_INSTALL = 'apt-get install --no-install-recommends chromium-common';
 
 /** SwiftShader's ICD file: $OPTBENCH_SWIFTSHADER_ICD, else the first of SWIFTSHADER_ICD_PLACES that exists. */
 export function findSwiftShaderIcd(env: Env = process.env, places: readonly string[] = SWIFTSHADER_ICD_PLACES): string | null {
@@ -120,4 +119,33 @@ export function swiftShaderEnv(env: Env = process.env): Record<string, string> {
   const loaderDir = loaderFolderFor(icd);
   if (loaderDir) out.LD_LIBRARY_PATH = [loaderDir, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   return out;
+}
+
+/** Whether a shared library loads (dlopen through koffi); null where koffi cannot tell. */
+async function loads(lib: string): Promise<boolean | null> {
+  let koffi;
+  try {
+    koffi = (await import('koffi')).default;
+  } catch {
+    return null;
+  }
+  try {
+    koffi.load(lib);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What no-adapter.ts needs to say why no adapter opened: looked at only after it failed. */
+export async function driverFacts(env: Env = process.env): Promise<DriverFacts> {
+  const linux = process.platform === 'linux';
+  return {
+    platform: process.platform,
+    vulkanLoader: linux ? await loads('libvulkan.so.1') : null,
+    icds: vulkanIcds(env),
+    egl: linux ? await loads('libEGL.so') : null,
+    eglPlatform: env.EGL_PLATFORM,
+    swiftShader: findSwiftShaderIcd(env),
+  };
 }
