@@ -41,6 +41,9 @@ export interface OpenOptions {
   exactTimestamps?: boolean;
   /** Keep Dawn's index clamping in every shader (default: boundsChecksFromEnv()). */
   boundsChecks?: boolean;
+  /** Ask for WebGPU's default limits, not the adapter's: what a browser's device has unless
+   * it asks (tests check that the engine reads its limits from the device). */
+  defaultLimits?: boolean;
 }
 
 /** OPTBENCH_BOUNDS_CHECKS=1 keeps Dawn's index clamping (while writing a new kernel). */
@@ -176,7 +179,7 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
     writeLog(held.join(''));
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
-    for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
+    if (!options.defaultLimits) for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
     const requiredFeatures = adapter.features.has('timestamp-query') ? (['timestamp-query'] as GPUFeatureName[]) : [];
     const device = await quietNativeLog(() => adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' }));
     const name = b === 'auto' ? nativeBackendName() : b;
