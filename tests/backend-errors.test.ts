@@ -119,6 +119,23 @@ describe('the SwiftShader environment', () => {
     expect(existsSync(join(env.LD_LIBRARY_PATH!.split(':')[0], 'libvulkan.so.1'))).toBe(true);
   });
 
+  it('npm run swiftshader -- COMMAND runs COMMAND in that environment and exits with its code; without a command it prints it for a shell', async () => {
+    const d = tmp();
+    const icd = join(d, 'vk_swiftshader_icd.json');
+    writeFileSync(icd, '{}');
+    const env = { OPTBENCH_SWIFTSHADER_ICD: icd, OPTBENCH_BACKEND: 'opengles' };
+    const shown = 'console.log(process.env.OPTBENCH_BACKEND, process.env.VK_ICD_FILENAMES); process.exit(7)';
+    const r = await runScript('scripts/swiftshader.ts', [process.execPath, '-e', shown], env);
+    expect(r.code, r.stderr).toBe(7);
+    expect(r.stdout).toBe(`vulkan ${icd}\n`);
+    const printed = await runScript('scripts/swiftshader.ts', [], env);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout.split('\n')).toEqual(expect.arrayContaining(["export OPTBENCH_BACKEND='vulkan'", `export VK_ICD_FILENAMES='${icd}'`]));
+    const missing = await runScript('scripts/swiftshader.ts', ['true'], { OPTBENCH_SWIFTSHADER_ICD: join(d, 'gone.json') });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^swiftshader: SwiftShader's Vulkan driver not found \(OPTBENCH_SWIFTSHADER_ICD=.*gone\.json does not exist\): apt-get install/);
+  });
+
   it('says in one line what to install when SwiftShader is missing', () => {
     const missing = join(tmp(), 'vk_swiftshader_icd.json');
     expect(() => swiftShaderEnv({ OPTBENCH_SWIFTSHADER_ICD: missing })).toThrow(SwiftShaderMissingError);
