@@ -112,11 +112,10 @@ describe('the SwiftShader environment', () => {
     expect(existsSync(join(folder, 'libEGL.so'))).toBe(false);
     expect(loaderFolderFor(icd, cache)).toBe(folder); // again: the link is kept
     const env = swiftShaderEnv({ OPTBENCH_SWIFTSHADER_ICD: icd, LD_LIBRARY_PATH: '/opt/x', XDG_CACHE_HOME: cache });
+    expect(env.LD_LIBRARY_PATH).toBe(`${folder}:/opt/x`);
     expect(env.OPTBENCH_BACKEND).toBe('vulkan');
     expect(env.VK_DRIVER_FILES).toBe(icd);
     expect(env.VK_ICD_FILENAMES).toBe(icd);
-    expect(env.LD_LIBRARY_PATH?.split(':').at(-1)).toBe('/opt/x');
-    expect(existsSync(join(env.LD_LIBRARY_PATH!.split(':')[0], 'libvulkan.so.1'))).toBe(true);
   });
 
   it('npm run swiftshader -- COMMAND runs COMMAND in that environment and exits with its code; without a command it prints it for a shell', async () => {

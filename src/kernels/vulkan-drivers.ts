@@ -84,7 +84,7 @@ export class SwiftShaderMissingError extends Error {
  * libEGL.so and libGLESv2.so, which would then stand in for Mesa's under Dawn's OpenGL ES
  * backend in the same process.
  */
-export function loaderFolderFor(icd: string, cacheBase: string = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')): string | null {
+export function loaderFolderFor(icd: string, cacheBase: string): string | null {
   const loader = join(dirname(icd), 'libvulkan.so.1');
   if (!existsSync(loader)) return null;
   for (const base of [join(cacheBase, 'webgpu-optbench'), tmpdir()]) {
@@ -116,7 +116,7 @@ export function swiftShaderEnv(env: Env = process.env): Record<string, string> {
     throw new SwiftShaderMissingError(`SwiftShader's Vulkan driver not found (${where}): ${SWIFTSHADER_INSTALL}, or set OPTBENCH_SWIFTSHADER_ICD to a vk_swiftshader_icd.json`);
   }
   const out: Record<string, string> = { OPTBENCH_BACKEND: 'vulkan', VK_DRIVER_FILES: icd, VK_ICD_FILENAMES: icd };
-  const loaderDir = loaderFolderFor(icd);
+  const loaderDir = loaderFolderFor(icd, env.XDG_CACHE_HOME || join(homedir(), '.cache'));
   if (loaderDir) out.LD_LIBRARY_PATH = [loaderDir, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   return out;
 }
