@@ -1,6 +1,6 @@
-// A small training step to profile: a synthetic data set, a group config and trials whose
-// step runs every kind of kernel (the first layer's uint8 products, dropout, several fused
-// optimizer updates), and the dispatches of one such step counted by wrapping the runtime.
+// A small training step to profile: a synthetic data set, a group config (the study's
+// 784-wide input, so the first layer's uint8 products run), and the dispatches of one step
+// of given trials, counted by wrapping the runtime.
 import { uploadDataset, type GpuDataset } from '../../src/bench/data/gpu-data.ts';
 import { TrainingGroup, type GroupConfig, type TrialSetup } from '../../src/bench/study/trainer.ts';
 import type { Gpu } from '../../src/kernels/gpu.ts';
