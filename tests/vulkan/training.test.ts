@@ -55,7 +55,7 @@ beforeAll(async () => {
 // carries that on. Measured here after these 8 steps: losses agree to 1.7e-7 relative, every
 // accuracy is equal, 84% of the parameters are the same bits and the rest differ by at most
 // 1.2e-6. A kernel wrong on one backend (a bias dropped, a dropout mask drawn differently,
-// an index off by one) moves losses by 1e-2 or more and parameters by about a step
+// an index off by one) would move losses by 1e-2 or more and parameters by about a step
 // (Adam and RMSprop move a weight up to lr = 1e-3 a step). So:
 // - losses: 1e-4 relative;
 // - parameters: 1e-5 absolute (a hundredth of an Adam step; weights are about 0.05);
