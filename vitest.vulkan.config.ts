@@ -3,11 +3,13 @@
 // Vulkan driver (Debian: apt-get install --no-install-recommends chromium-common). Every
 // device opens on Vulkan or the test fails: OPTBENCH_BACKEND=vulkan, never a fallback.
 //
-// SwiftShader runs kernels about 100x slower than llvmpipe and takes about a CPU-second to
-// compile a pipeline, so the leg runs the files below (kernels, autograd, optimizers,
-// matmul with every tuner candidate, batched training, and tests/vulkan/: adapter, profiler,
-// training against llvmpipe, missing drivers), with shapes chosen for it where the llvmpipe
-// leg's would take too long (tests/helpers/gpu.ts: SWIFTSHADER_LEG).
+// SwiftShader runs kernels about 100x slower than llvmpipe and takes up to a few
+// CPU-seconds to compile a pipeline, so the leg runs the files below (kernels, autograd,
+// optimizers, runtime errors and device loss, matmul with every tuner candidate, batched
+// training, and tests/vulkan/: adapter, timestamp profiler, training against llvmpipe,
+// out-of-bounds behaviour, missing drivers), with shapes chosen for it where the llvmpipe
+// leg's would take too long (tests/helpers/gpu.ts: SWIFTSHADER_LEG). About 350 CPU-seconds
+// on the 2-core development VM.
 //
 // Run one file on both backends: npx vitest run tests/x.test.ts; npm run test:vulkan -- tests/x.test.ts
 import { defineConfig } from 'vitest/config';
