@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // tests/vulkan/ needs Dawn's Vulkan backend: the Vulkan leg (vitest.vulkan.config.ts) runs it.
+    exclude: [...configDefaults.exclude, 'tests/vulkan/**'],
     // Dawn's node addon lives in one process per test file (forks, not worker threads).
     pool: 'forks',
     // The engine's Node side (src/kernels/platform.ts), installed before every test file.

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { chosenVariant, variantKey, type TunedShape } from '../src/kernels/matmul.ts';
 import { candidateSet, pinKey, tuneMatmul } from '../src/kernels/matmul-tuner.ts';
 import type { ResultsFile } from '../src/bench/results/types.ts';
-import { agreementWarning, compareChoices, KernelChoiceError, readKernelChoices, resumePins, type KernelsFile } from '../src/bench/study/kernel-choices.ts';
+import { agreementWarning, compareChoices, KernelChoiceError, pinBeyondLimits, readKernelChoices, resumePins, type KernelsFile } from '../src/bench/study/kernel-choices.ts';
 import { ownErrors, runBench } from './helpers/cli.ts';
 import { useGpu } from './helpers/gpu.ts';
 import { useTempDirs } from './helpers/temp.ts';
@@ -98,6 +98,14 @@ describe('kernel choice files', () => {
   it('a resumed run keeps each shape\'s kernel at a new group size, unless the shape ran two', () => {
     const recorded = { 'NN:1x2x3:Tn:u:b': 'k1', 'NT:1x2x3:Tn:u:-': 'k2', 'NT:1x2x3:T1:u:-': 'k3' };
     expect(resumePins(recorded)).toEqual({ ...recorded, 'NN:1x2x3:u:b': 'k1' });
+  });
+
+  it('refuses a pin this device\'s workgroup limits do not allow, naming the kernel, the limit and the shape', () => {
+    const compat = { maxComputeInvocationsPerWorkgroup: 128, maxComputeWorkgroupSizeX: 128, maxComputeWorkgroupSizeY: 128, maxComputeWorkgroupStorageSize: 16384 };
+    expect(pinBeyondLimits(compat, { 'NN:128x10x32:u:b': SCALAR })).toBeNull();
+    expect(pinBeyondLimits(compat, { 'NN:128x10x32:u:b': SCALAR, 'TN:32x10x128:u:g': 'tiled_16x16_r4x4_k16' })).toBe(
+      'matmul kernel tiled_16x16_r4x4_k16 needs 256 invocations per workgroup; this device allows 128 (maxComputeInvocationsPerWorkgroup), pinned for TN:32x10x128:u:g',
+    );
   });
 
   it('compares shards by shape, whatever their group sizes', () => {

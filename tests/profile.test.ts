@@ -4,17 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { uploadDataset, releaseDataset } from '../src/bench/data/gpu-data.ts';
+import { releaseDataset } from '../src/bench/data/gpu-data.ts';
 import { formatScaling, measureScaling } from '../src/bench/perf/kernel-scaling.ts';
 import { formatStepReport, measureTrainingStep, studySetups } from '../src/bench/perf/step-report.ts';
 import type { ResultsFile } from '../src/bench/results/types.ts';
 import { measureProfileOverhead } from '../src/bench/study/profile-cost.ts';
-import { TrainingGroup, type GroupConfig, type TrialSetup } from '../src/bench/study/trainer.ts';
+import type { TrialSetup } from '../src/bench/study/trainer.ts';
 import { Gpu } from '../src/kernels/gpu.ts';
 import { describeResolution, KernelProfile, timestampQuantumNs } from '../src/kernels/profiler.ts';
 import { runBench } from './helpers/cli.ts';
 import { useGpu } from './helpers/gpu.ts';
-import { randomU32 } from './helpers/random.ts';
+import { dispatchesPerStep, SMALL_STEP, syntheticData } from './helpers/step.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
 const gpu = useGpu();
@@ -41,6 +41,23 @@ describe('timestamp resolution', () => {
     expect(describeResolution({ source: 'timestamp-query', quantumNs: 65536, quantizationOffRequested: false, floorUs: null })).toMatch(/opened without disabling timestamp_quantization/);
   });
 
+  it('counts the dispatches that read no time, and says so', () => {
+    const p = new KernelProfile('timestamp-query', true);
+    p.observeTimestamps(BigInt64Array.from([1000n, 1003n]));
+    p.add('a', 3);
+    expect(p.resolution().zeroReadings).toBe(0);
+    expect(p.resolution().text).not.toMatch(/read 0 ns/);
+    expect(p.shortestNs).toBe(3);
+    p.add('b', 0);
+    p.add('b', 0);
+    expect(p.resolution().zeroReadings).toBe(2);
+    expect(p.resolution().text).toMatch(/; 2 dispatches read 0 ns$/);
+    expect(p.shortestNs).toBe(0);
+    p.reset();
+    expect(p.shortestNs).toBeNull();
+    expect(p.resolution().zeroReadings).toBe(0);
+  });
+
   it('the wall clock names its floor: the shortest dispatch', () => {
     const p = new KernelProfile('wall-clock');
     p.add('a', 250_000);
@@ -56,34 +73,11 @@ describe('timestamp resolution', () => {
 describe('what profiling costs', () => {
   it('times the same steps with and without profiling, counts the dispatches of a step, and leaves the user profile alone', async () => {
     const g = gpu();
-    // A synthetic data set: 640 training and 100 test images of 28 x 28 random bytes.
-    const split = (count: number, seed: number) => ({
-      images: Uint8Array.from(randomU32(count * 784, seed, 256)),
-      labels: Uint8Array.from(randomU32(count, seed + 1, 10)),
-      count, rows: 28, cols: 28,
-    });
-    const data = uploadDataset(g, { train: split(640, 1), test: split(100, 3) });
-    const config: GroupConfig = { sizes: [784, 32, 10], batch: 64, trainCount: 512, validationCount: 128 };
+    const data = syntheticData(g);
+    const config = SMALL_STEP;
     const setups: TrialSetup[] = [1, 2, 3].map((seed) => ({ seed, optimizer: { optimizer: 'adam', hyper: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, l2: 0, resetEveryStep: false }, dropout: 0.3 }));
     try {
-      // Dispatches of one step, counted here by wrapping the runtime's dispatch.
-      const probe = new TrainingGroup(g, data, config, setups);
-      await probe.ready();
-      probe.beginEpoch(0);
-      const dispatch = g.dispatch.bind(g);
-      let counted = 0;
-      g.dispatch = (k, a) => {
-        counted++;
-        dispatch(k, a);
-      };
-      try {
-        probe.trainStep(0);
-      } finally {
-        g.dispatch = dispatch;
-      }
-      await g.sync();
-      probe.destroy();
-
+      const counted = await dispatchesPerStep(g, data, config, setups);
       const mine = g.newProfile();
       g.profile = mine;
       const { overhead: o, stepProfile } = await measureProfileOverhead(g, data, config, setups);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sizeClass } from '../src/kernels/buffer-pool.ts';
 import { boundsChecksFromEnv, dawnToggles, openDevice } from '../src/kernels/device.ts';
 import { axpy, fill } from '../src/kernels/elementwise.ts';
-import { GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../src/kernels/errors.ts';
+import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError, ShaderCompileError } from '../src/kernels/errors.ts';
 import { Gpu } from '../src/kernels/gpu.ts';
 import { specialize } from '../src/kernels/shader-source.ts';
 import { useGpu } from './helpers/gpu.ts';
@@ -26,9 +26,23 @@ describe('device acquisition', () => {
     }
   });
 
-  it('names the packages to install when no backend works', async () => {
-    await expect(openDevice('metal')).rejects.toThrow(GpuUnavailableError);
-    await expect(openDevice('metal')).rejects.toThrow(/apt-get install libegl1/);
+  it('gives the device the limits the adapter offers, not WebGPU\'s defaults', async () => {
+    const { adapter, device, report } = await openDevice();
+    try {
+      for (const [name, value] of Object.entries(report.limits)) {
+        expect(device.limits[name as keyof GPUSupportedLimits], name).toBe(adapter.limits[name as keyof GPUSupportedLimits]);
+        expect(value, name).toBe(adapter.limits[name as keyof GPUSupportedLimits]);
+      }
+    } finally {
+      device.destroy();
+    }
+  });
+
+  it('a forced backend that does not exist here is one line saying so', async () => {
+    const other = process.platform === 'darwin' ? 'd3d12' : 'metal';
+    const err = await openDevice(other).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuUnavailableError);
+    expect((err as Error).message).toMatch(new RegExp(`^no WebGPU adapter for backend '${other}': \\w+ exists only on (macOS|Windows)$`));
   });
 });
 
@@ -158,6 +172,21 @@ describe('errors surface as exceptions', () => {
     axpy(g, 1, { buf: b }, { buf: b }, 16, 1);
     await expect(g.sync()).rejects.toThrow(GpuValidationError);
     await g.sync();
+  });
+
+  it('a device lost under the runtime (as in a driver reset) fails the next sync and every later call, naming the reason', async () => {
+    const g = await Gpu.open();
+    try {
+      const b = g.upload(new Float32Array(16), 'before-loss');
+      g.device.destroy(); // not through Gpu.destroy(): the runtime did not ask for it
+      fill(g, { buf: b }, 16, 1, 3);
+      await expect(g.sync()).rejects.toThrow(GpuDeviceLostError);
+      await expect(g.sync()).rejects.toThrow(/^GPU device lost \(destroyed: /);
+      expect(() => g.buffer(64, 'after-loss')).toThrow(GpuDeviceLostError);
+      await expect(g.readF32(b)).rejects.toThrow(GpuDeviceLostError);
+    } finally {
+      g.destroy();
+    }
   });
 
   it('an out-of-range workgroup count is refused before it reaches Dawn', () => {

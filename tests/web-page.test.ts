@@ -210,7 +210,7 @@ describe('the web page in headless Chromium', () => {
       const p = await plain.newPage();
       await p.goto(site!.url);
       await p.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 0 });
-      expect(await p.textContent('#message')).toMatch(/^no WebGPU adapter found \(backend 'auto'\)\. This browser has WebGPU but gave no adapter/);
+      expect(await p.textContent('#message')).toMatch(/^no WebGPU adapter in this browser: This browser has WebGPU but gave no adapter/);
       expect(await p.isDisabled('#run')).toBe(true);
     } finally {
       await plain.close();

@@ -41,6 +41,9 @@ export interface OpenOptions {
   exactTimestamps?: boolean;
   /** Keep Dawn's index clamping in every shader (default: boundsChecksFromEnv()). */
   boundsChecks?: boolean;
+  /** Ask for WebGPU's default limits, not the adapter's: what a browser's device has unless
+   * it asks (tests check that the engine reads its limits from the device). */
+  defaultLimits?: boolean;
 }
 
 /** OPTBENCH_BOUNDS_CHECKS=1 keeps Dawn's index clamping (while writing a new kernel). */
@@ -130,19 +133,23 @@ export async function openDevice(backend: BackendName = backendFromEnv(), option
       : backend === 'opengles' || backend === 'opengl'
         ? [[backend, 'compatibility']]
         : [[backend, 'core']];
+  // Dawn's messages from the attempts that found no adapter are held: where none opens, the
+  // one-line error below says what is missing; where a later one opens, they go out.
+  const held: string[] = [];
   for (const [b, level] of attempts) {
-    const found = await platform().quietNativeLog(() => tryAdapter(b, level, dawnToggles({ exactTimestamps: !!options.exactTimestamps, boundsChecks })));
+    const { value: found, log } = await platform().heldNativeLog(() => tryAdapter(b, level, dawnToggles({ exactTimestamps: !!options.exactTimestamps, boundsChecks })));
+    held.push(log);
     if (!found) continue;
+    if (held.join('').trim() !== '') platform().diagnostic(held.join(''));
     const { instance, adapter } = found;
     const requiredLimits: Record<string, number> = {};
-    for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
+    if (!options.defaultLimits) for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
     const requiredFeatures = adapter.features.has('timestamp-query') ? (['timestamp-query'] as GPUFeatureName[]) : [];
     const device = await platform().quietNativeLog(() => adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'optbench' }));
     const name = b === 'auto' ? platform().nativeBackend() : b;
     const quantizationOffRequested = !!options.exactTimestamps && device.features.has('timestamp-query');
     return { instance, adapter, device, report: describe(adapter, name, level, device), quantizationOffRequested, boundsChecks };
   }
-  throw new GpuUnavailableError(
-    `no WebGPU adapter found (backend '${backend}'). ${platform().noAdapterHint()}`,
-  );
+  // What is missing (the Vulkan loader, a driver, Mesa's EGL): the platform looks only now.
+  throw new GpuUnavailableError(await platform().noAdapterMessage(backend));
 }

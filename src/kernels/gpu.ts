@@ -82,6 +82,8 @@ export interface GpuOptions {
   exactTimestamps?: boolean;
   /** Keep Dawn's index clamping (default: OPTBENCH_BOUNDS_CHECKS). */
   boundsChecks?: boolean;
+  /** WebGPU's default limits instead of the adapter's (see OpenOptions). */
+  defaultLimits?: boolean;
 }
 
 export class Gpu {
@@ -116,7 +118,7 @@ export class Gpu {
   private destroyed = false;
 
   static async open(options: GpuOptions = {}): Promise<Gpu> {
-    const gpu = new Gpu(await openDevice(options.backend, { exactTimestamps: options.exactTimestamps ?? !!options.profile, boundsChecks: options.boundsChecks }));
+    const gpu = new Gpu(await openDevice(options.backend, { exactTimestamps: options.exactTimestamps ?? !!options.profile, boundsChecks: options.boundsChecks, defaultLimits: options.defaultLimits }));
     if (options.profile) gpu.setProfiling(true);
     return gpu;
   }

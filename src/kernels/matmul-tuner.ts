@@ -8,6 +8,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { DROPOUT_PARAM_WORDS, dropoutParams } from './dropout.ts';
 import type { Gpu } from './gpu.ts';
 import {
+  beyondLimits,
   matmul,
   setChosenVariant,
   shapeKey,
@@ -37,9 +38,10 @@ export function defaultTuningCache(): string {
   return platform().store.defaultTuningCache();
 }
 
-/** What the tuner measures on this adapter for a shape (vec4Ok: see vec4Compatible). */
+/** What the tuner measures on this adapter for a shape (vec4Ok: see vec4Compatible): the
+ * candidates of its class that fit the device's workgroup limits. */
 export function candidates(gpu: Gpu, vec4Ok: boolean): MatmulVariant[] {
-  return candidateSet(gpu.report.isCpu ? 'cpu' : 'gpu', vec4Ok);
+  return candidateSet(gpu.report.isCpu ? 'cpu' : 'gpu', vec4Ok).filter((v) => !beyondLimits(v, gpu.limits));
 }
 
 /** The candidates of an adapter class (tests run both sets on any adapter). */
@@ -57,7 +59,8 @@ export function candidateSet(adapter: 'cpu' | 'gpu', vec4Ok: boolean): MatmulVar
     // 128x64, 64x64: 4x4 to 8x8 outputs per invocation; 8x8 reads workgroup memory least
     // per FMA, 4x4 keeps more invocations in flight) to small ones that still fill the
     // machine at T = 12 or suit the 10-wide head (32x32, 128x16). Workgroup memory
-    // (BM + BN) * BK * 4 bytes stays within WebGPU's default 16 KiB.
+    // (BM + BN) * BK * 4 bytes stays within WebGPU's default 16 KiB; candidates() drops
+    // those a device's limits do not allow (beyondLimits).
     for (const [wgX, wgY, tm, tn, bk] of [
       [16, 16, 8, 8, 8], [16, 16, 8, 8, 16], [16, 16, 8, 4, 16], [8, 16, 8, 8, 16], [8, 8, 8, 8, 16],
       [16, 16, 4, 4, 16], [16, 16, 4, 4, 32], [16, 8, 4, 4, 16], [8, 8, 4, 4, 16], [4, 32, 4, 4, 16],

@@ -102,9 +102,42 @@ export function load4Compatible(s: MatmulShape, a: Operand, b: Operand): boolean
   return m4(aDim) && m4(bDim) && m4(off(a)) && m4(stride(a)) && m4(off(b)) && m4(stride(b));
 }
 
+/** What a variant asks of the device: its workgroup's size and bytes of workgroup memory
+ * (the var<workgroup> tiles of matmul_shared.wgsl, [BM][BK] and [BK][BN] floats, and of
+ * matmul_tiled.wgsl, the same in vec4s; the register-tiled kernels use none). */
+export function workgroupNeeds(v: MatmulVariant): { x: number; y: number; invocations: number; storageBytes: number } {
+  if (v.kind === 'shared' || v.kind === 'tiled') {
+    const bm = v.kind === 'shared' ? v.wgY * v.tile : v.wgY * v.tm;
+    const bn = v.kind === 'shared' ? v.wgX * v.tile : v.wgX * v.tn;
+    return { x: v.wgX, y: v.wgY, invocations: v.wgX * v.wgY, storageBytes: (bm + bn) * v.bk * 4 };
+  }
+  return { x: v.wg, y: 1, invocations: v.wg, storageBytes: 0 };
+}
+
+/** Why a variant cannot run on a device with these limits (read from the device, which
+ * holds the adapter's: a compatibility-mode device that did not ask has 128 invocations per
+ * workgroup, where the 16x16 kernels need 256), or null when it can. */
+export function beyondLimits(v: MatmulVariant, limits: Readonly<Record<string, number>>): string | null {
+  const n = workgroupNeeds(v);
+  const needs: Array<[string, number, string]> = [
+    ['maxComputeInvocationsPerWorkgroup', n.invocations, 'invocations per workgroup'],
+    ['maxComputeWorkgroupSizeX', n.x, 'invocations along x'],
+    ['maxComputeWorkgroupSizeY', n.y, 'invocations along y'],
+    ['maxComputeWorkgroupStorageSize', n.storageBytes, 'bytes of workgroup memory'],
+  ];
+  for (const [limit, need, what] of needs) {
+    if (need > limits[limit]) return `matmul kernel ${variantKey(v)} needs ${need} ${what}; this device allows ${limits[limit]} (${limit})`;
+  }
+  return null;
+}
+
 /** The implementation used before (or without) tuning: measured defaults per adapter kind. */
 export function defaultVariant(gpu: Gpu, s: MatmulShape, vec4Ok: boolean): MatmulVariant {
-  if (!gpu.report.isCpu) return { kind: 'shared', wgX: 16, wgY: 16, tile: 4, bk: 16 };
+  if (!gpu.report.isCpu) {
+    const big: MatmulVariant = { kind: 'shared', wgX: 16, wgY: 16, tile: 4, bk: 16 };
+    // 8x8 (64 invocations, 4 KiB) fits every WebGPU device, compatibility mode's included.
+    return beyondLimits(big, gpu.limits) ? { kind: 'shared', wgX: 8, wgY: 8, tile: 4, bk: 16 } : big;
+  }
   if (vec4Ok) {
     // Large tiles amortize llvmpipe's per-load cost; small outputs need small tiles to keep
     // both cores busy. (128x784x128 on 2 cores: 8x8 tiles ~13 GFLOP/s, 16x16 ~20.)
@@ -204,6 +237,9 @@ export function matmul(gpu: Gpu, args: MatmulArgs): void {
     if (args.variant) throw new RangeError(`matmul ${form} ${M}x${N}x${K}: the vec4 kernel needs its vectorized dimensions, offsets and trial strides to be multiples of 4`);
     v = defaultVariant(gpu, args, false);
   }
+  // The tuner offers only kernels that fit; a forced or pinned one may not.
+  const unfit = beyondLimits(v, gpu.limits);
+  if (unfit) throw new RangeError(unfit);
   const gatherA = !!args.aGather;
   const load4 = v.kind === 'tiled' && load4Compatible(args, args.a, args.b);
   const kernel = kernelFor(gpu, v, { form, flags: epilogueOf(args), gatherA, load4, label: args.label });

@@ -20,11 +20,15 @@ export interface Platform {
   gpu(backend: string, flags: string[]): GPU | null;
   /** The backend an 'auto' adapter runs on (vulkan, metal, d3d12; 'browser' in a page). */
   nativeBackend(): string;
-  /** What to install or enable when no adapter was found, one or two sentences. */
-  noAdapterHint(): string;
+  /** The one-line error when no adapter opened for `backend`: what is missing and how to
+   * install or enable it (Node looks at the machine only now: the Vulkan loader, drivers, EGL). */
+  noAdapterMessage(backend: string): Promise<string>;
   /** Runs `fn` (adapter and device creation) with the native library's harmless warnings
    * kept off the log (Dawn writes them straight to fd 2); a browser just runs `fn`. */
   quietNativeLog<T>(fn: () => Promise<T>): Promise<T>;
+  /** As quietNativeLog, but what the native library wrote (less the harmless warnings) is
+   * returned, not written: the caller decides (diagnostic() writes it). */
+  heldNativeLog<T>(fn: () => Promise<T>): Promise<{ value: T; log: string }>;
   /** A setting by name (OPTBENCH_BACKEND, OPTBENCH_PRINT_WGSL, ...): the environment in Node,
    * the page's query string in a browser; undefined when unset. */
   env(name: string): string | undefined;

@@ -28,6 +28,9 @@ export interface TimingResolution {
   /** Wall clock: the shortest dispatch measured (a submit and wait round trip included), the
    * floor under every time of the table; null for timestamp queries. */
   floorUs: number | null;
+  /** Timed dispatches that read no time at all (end timestamp not after the begin one):
+   * shorter than the timestamps' step, or timestamps that do not work. */
+  zeroReadings?: number;
   /** One sentence for tables and the console. */
   text: string;
 }
@@ -78,19 +81,21 @@ export function describeResolution(r: Omit<TimingResolution, 'text'>): string {
     return `wall clock around each dispatch submitted and awaited alone (no timestamp queries on this adapter): resolution 1 ns, but each time includes a submit round trip${floor}`;
   }
   if (r.quantumNs === null) return 'GPU timestamp queries (no timestamps read yet)';
+  const zeros = r.zeroReadings ? `; ${r.zeroReadings} dispatch${r.zeroReadings === 1 ? '' : 'es'} read 0 ns` : '';
   const quantized = r.quantumNs >= QUANTIZED_FROM_NS;
   const state = quantized
     ? r.quantizationOffRequested
       ? 'Dawn still quantizes them (disabling timestamp_quantization did not take effect): short kernels read as 0 or one quantum'
       : 'Dawn quantizes them (the device was opened without disabling timestamp_quantization: Gpu.open({ exactTimestamps: true })): short kernels read as 0 or one quantum'
     : `Dawn's timestamp quantization ${r.quantizationOffRequested ? 'disabled' : 'not in effect'}`;
-  return `GPU timestamp queries, one compute pass per dispatch: timestamps step in multiples of ${r.quantumNs} ns; ${state}`;
+  return `GPU timestamp queries, one compute pass per dispatch: timestamps step in multiples of ${r.quantumNs} ns; ${state}${zeros}`;
 }
 
 export class KernelProfile {
   private totals = new Map<string, { calls: number; ns: number; firstNs: number }>();
   private timestampBits = 0n;
-  private shortestNs = Infinity;
+  private shortest = Infinity;
+  private zeros = 0;
   /** Set by whoever measured the cost of profiling (the study, bench:kernels). */
   overhead: ProfileOverhead | null = null;
 
@@ -109,7 +114,13 @@ export class KernelProfile {
     const t = this.entry(kernel);
     t.calls++;
     t.ns += ns;
-    this.shortestNs = Math.min(this.shortestNs, ns);
+    this.shortest = Math.min(this.shortest, ns);
+    if (ns <= 0) this.zeros++;
+  }
+
+  /** The shortest timed dispatch (first calls excluded), ns; null before any. */
+  get shortestNs(): number | null {
+    return Number.isFinite(this.shortest) ? this.shortest : null;
   }
 
   /** A pipeline's first call: kept out of the steady-state numbers. */
@@ -124,6 +135,8 @@ export class KernelProfile {
 
   reset(): void {
     this.totals.clear();
+    this.shortest = Infinity;
+    this.zeros = 0;
   }
 
   /** Dispatches timed so far (first calls excluded). */
@@ -145,7 +158,8 @@ export class KernelProfile {
       source: this.source,
       quantumNs: this.source === 'timestamp-query' ? timestampQuantumNs([this.timestampBits]) : null,
       quantizationOffRequested: this.quantizationOffRequested,
-      floorUs: this.source === 'wall-clock' && Number.isFinite(this.shortestNs) ? this.shortestNs / 1e3 : null,
+      floorUs: this.source === 'wall-clock' && this.shortestNs !== null ? this.shortestNs / 1e3 : null,
+      zeroReadings: this.zeros,
     };
     return { ...r, text: describeResolution(r) };
   }

@@ -30,8 +30,9 @@ export const browserPlatform: Platform = {
   // The browser picks its own backend; a page cannot force Vulkan or OpenGL ES.
   gpu: (backend) => (backend === 'auto' ? (globalThis.navigator?.gpu ?? null) : null),
   nativeBackend: () => 'browser',
-  noAdapterHint: () => NO_ADAPTER,
+  noAdapterMessage: async () => `no WebGPU adapter in this browser: ${NO_ADAPTER}`,
   quietNativeLog: (fn) => fn(),
+  heldNativeLog: async (fn) => ({ value: await fn(), log: '' }),
   env: (name) => settings.get(name) ?? undefined,
   diagnostic: (text) => console.info(text),
   shaderSource(name) {

@@ -96,15 +96,29 @@ let previous: Promise<unknown> = Promise.resolve();
 
 /** Runs `fn` (adapter and device creation) with fd 2 captured, then writes what it caught
  * to stderr without the quiet warnings. Calls run one after another (fd 2 is one). */
-export function quietNativeLog<T>(fn: () => Promise<T>): Promise<T> {
+export async function quietNativeLog<T>(fn: () => Promise<T>): Promise<T> {
+  const { value, log } = await heldNativeLog(fn);
+  writeLog(log);
+  return value;
+}
+
+/** As quietNativeLog, but what it caught (less the quiet warnings) is returned, not
+ * written: the caller decides. When opening a backend fails, the engine's own one-line
+ * error says what is missing, and the Vulkan loader's lines before it only repeat that. */
+export function heldNativeLog<T>(fn: () => Promise<T>): Promise<{ value: T; log: string }> {
   const run = previous.then(() => captured(fn));
   previous = run.catch(() => {});
   return run;
 }
 
-async function captured<T>(fn: () => Promise<T>): Promise<T> {
+/** Writes text heldNativeLog returned to stderr. */
+export function writeLog(log: string): void {
+  if (log.trim() !== '') process.stderr.write(log.endsWith('\n') ? log : `${log}\n`);
+}
+
+async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; log: string }> {
   const fds = verboseNativeLog() ? null : await loadFds();
-  if (!fds) return fn();
+  if (!fds) return { value: await fn(), log: '' };
   // Node picks process.stderr's kind (TTY, pipe, file) from fd 2 when it is first used:
   // make that happen before fd 2 points at the file.
   void process.stderr.isTTY;
@@ -115,17 +129,24 @@ async function captured<T>(fn: () => Promise<T>): Promise<T> {
   if (saved < 0 || fds.dup2(file, 2) < 0) {
     if (saved >= 0) closeSync(saved);
     closeSync(file);
-    return fn();
+    return { value: await fn(), log: '' };
   }
+  let outcome: { value: T } | { error: unknown };
   try {
-    return await fn();
-  } finally {
-    fds.dup2(saved, 2);
-    closeSync(saved);
-    const bytes = Buffer.alloc(fstatSync(file).size);
-    readSync(file, bytes, 0, bytes.length, 0);
-    closeSync(file);
-    const { kept } = filterNativeLog(bytes.toString());
-    if (kept.trim() !== '') process.stderr.write(kept.endsWith('\n') ? kept : `${kept}\n`);
+    outcome = { value: await fn() };
+  } catch (error) {
+    outcome = { error };
   }
+  fds.dup2(saved, 2);
+  closeSync(saved);
+  const bytes = Buffer.alloc(fstatSync(file).size);
+  readSync(file, bytes, 0, bytes.length, 0);
+  closeSync(file);
+  const log = filterNativeLog(bytes.toString()).kept;
+  if ('error' in outcome) {
+    // The error goes up; what was caught meanwhile goes out, as it would have.
+    writeLog(log);
+    throw outcome.error;
+  }
+  return { value: outcome.value, log };
 }

@@ -8,15 +8,13 @@ import { homedir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
-import { BACKENDS } from '../kernels/device.ts';
+import type { BackendName } from '../kernels/device.ts';
 import { installPlatform, type Platform } from '../kernels/platform.ts';
-import { quietNativeLog } from './native-log.ts';
+import { heldNativeLog, quietNativeLog } from './native-log.ts';
+import { noAdapterMessage } from './no-adapter.ts';
+import { driverFacts } from './vulkan-drivers.ts';
 
 export const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
-
-const LINUX_SOFTWARE_HINT =
-  'On a Linux machine without a GPU install Mesa: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libegl-dev ' +
-  '(then the OpenGL ES fallback runs on llvmpipe); on a GPU machine install its Vulkan driver and libvulkan1.';
 
 // Every Dawn instance this process creates, never released. The node bindings' event pump
 // (AsyncRunner) keeps a raw pointer to its instance, and a device, even a destroyed one,
@@ -87,8 +85,9 @@ export const nodePlatform: Platform = {
   name: 'node',
   gpu: dawnInstance,
   nativeBackend: () => (process.platform === 'darwin' ? 'metal' : process.platform === 'win32' ? 'd3d12' : 'vulkan'),
-  noAdapterHint: () => `${LINUX_SOFTWARE_HINT} Or force a backend with OPTBENCH_BACKEND=${BACKENDS.join('|')}.`,
+  noAdapterMessage: async (backend) => noAdapterMessage(backend as BackendName, await driverFacts()),
   quietNativeLog,
+  heldNativeLog,
   env: (name) => process.env[name],
   diagnostic: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   shaderSource(name) {

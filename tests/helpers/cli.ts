@@ -22,7 +22,16 @@ export function keepShaderCache(env: Record<string, string>): Record<string, str
 }
 
 export function startBench(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startScript('src/bench/cli.ts', args, env);
+}
+
+/** Runs a TypeScript entry point of the project (e.g. src/bench/perf/kernels-bench.ts) as `npm run` would. */
+export function runScript(file: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startScript(file, args, env).done;
+}
+
+function startScript(file: string, args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

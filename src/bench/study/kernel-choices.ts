@@ -5,7 +5,7 @@
 // file; a merge compares the shards' choices (merge.ts).
 import type { Gpu } from '../../kernels/gpu.ts';
 import { platform } from '../../kernels/platform.ts';
-import { shapeKey, variantKey, vec4Compatible, type MatmulVariant, type TunedShape } from '../../kernels/matmul.ts';
+import { beyondLimits, shapeKey, variantKey, vec4Compatible, type MatmulVariant, type TunedShape } from '../../kernels/matmul.ts';
 import { knownCandidates, pinKey, type TuneResult } from '../../kernels/matmul-tuner.ts';
 import type { KernelAgreement } from '../results/types.ts';
 
@@ -102,6 +102,18 @@ export function unpinnedShape(gpu: Gpu, shapes: TunedShape[], pins: KernelChoice
     const probe = { buf: null as never };
     const key = pinKey(shapeKey(gpu, s, vec4Compatible(s, probe, probe), s.epilogue));
     if (pins[key] === undefined) return key;
+  }
+  return null;
+}
+
+/** Why a pinned kernel cannot run on this device (its workgroup limits: pins tuned on a GPU
+ * given to a smaller device), or null. */
+export function pinBeyondLimits(limits: Readonly<Record<string, number>>, pins: KernelChoices): string | null {
+  const known = knownCandidates();
+  for (const [key, name] of Object.entries(pins)) {
+    const v = known.get(name);
+    const why = v ? beyondLimits(v, limits) : null;
+    if (why) return `${why}, pinned for ${key}`;
   }
   return null;
 }

@@ -15,7 +15,7 @@ import { addEpoch, chunksOf, finishRecords, groupConfig, groupsOf, meanTrainLoss
 import { machineFacts, writeOutputs } from './outputs.ts';
 import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { ConfigError, trainCount, type StudyConfig } from './config.ts';
-import { choicesOf, kernelsFile, pinnedVariants, resumePins, unpinnedShape, type KernelsFile } from './kernel-choices.ts';
+import { choicesOf, kernelsFile, pinBeyondLimits, pinnedVariants, resumePins, unpinnedShape, type KernelsFile } from './kernel-choices.ts';
 import { checkBufferLimits, deviceBudgetInput, groupSizes } from './groups.ts';
 import { fingerprint, Journal } from './journal.ts';
 import { groupsMatmulShapes } from './optimizer-needs.ts';
@@ -116,6 +116,8 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   const chunks = (d: DatasetName) => chunksOf(todo, d, groups.get(d)!);
   const missing = c.kernels ? unpinnedShape(gpu, trainingShapes(c, [...groups.values()].flat(), c.datasets.flatMap(chunks)), c.kernels) : null;
   if (missing) throw new ConfigError(`the --kernels file pins no matmul kernel for shape ${missing}, which this study trains; write a file for this study with --tune-only (or leave out --kernels)`);
+  const unfit = c.kernels ? pinBeyondLimits(gpu.limits, c.kernels) : null;
+  if (unfit) throw new ConfigError(`--kernels: ${unfit}; write a file on this device with --tune-only (or leave out --kernels)`);
   for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
   mkdirSync(outDir, { recursive: true });
   const journal = resumed ?? Journal.create(outDir, c);
