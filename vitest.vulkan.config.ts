@@ -31,6 +31,8 @@ export default defineConfig({
       'tests/batched.test.ts',
     ],
     pool: 'forks',
+    // The engine's Node side (src/kernels/platform.ts), installed before every test file.
+    setupFiles: ['src/platform/node.ts'],
     testTimeout: 600_000,
     hookTimeout: 300_000,
   },
