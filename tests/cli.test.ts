@@ -61,8 +61,11 @@ describe('npm run bench', () => {
     expect(r.stdout).toContain('| optimizer |');
     // stderr is not a terminal: epoch lines (the last epoch of every group always) and a line per trial.
     const time = String.raw`(\d+ s|\d+ min \d\d s|\d+ h \d\d min)`;
-    const epochLines = r.stderr.split('\n').filter((l) => l.startsWith('mnist: trials '));
+    const progressLines = r.stderr.split('\n').filter((l) => l.startsWith('mnist: trials '));
+    const epochLines = progressLines.filter((l) => l.includes('mean train loss'));
     for (const l of epochLines) expect(l).toMatch(new RegExp(String.raw`^mnist: trials \d+(-\d+)? of 24, epoch [12]/2, ${time} elapsed, ETA ${time}, mean train loss \d+\.\d{4}$`));
+    // Within an epoch: the steps the device finished, with an ETA (how many depends on the device's speed).
+    for (const l of progressLines.filter((l) => !l.includes('mean train loss'))) expect(l).toMatch(new RegExp(String.raw`^mnist: trials \d+(-\d+)? of 24, epoch [12]/2, step \d+/79, ${time} elapsed, ETA ${time}$`));
     const groups = Math.ceil(24 / Math.max(...res.trials.map((t) => t.groupSize)));
     expect(epochLines.filter((l) => l.includes(', epoch 2/2, '))).toHaveLength(groups);
     expect(r.stderr.match(/^trial mnist\/\S+: test acc /gm)).toHaveLength(24);

@@ -1,6 +1,7 @@
 // npm run bench — trains the study grid and writes results.json, trials.csv, tables,
 // plots and index.html into one directory per run. Bad input is one line on stderr and
-// exit code 2; Ctrl-C stops after saving every finished trial (resume with --resume DIR).
+// exit code 2; Ctrl-C or SIGTERM stops after the current step, saving every finished trial
+// (resume with --resume DIR; stop-signals.ts).
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ import { toJson, writeFileAtomic } from './results/files.ts';
 import { MergeError, mergeRuns } from './study/merge.ts';
 import { runPlan } from './study/shard.ts';
 import { consoleSummary, runStudy, tuneStudy } from './study/study.ts';
+import { listenForStop } from './stop-signals.ts';
 
 const USAGE = `usage: npm run bench -- [options]
   --preset NAME              ${Object.keys(PRESETS).join(' | ')} (default seed-study: the reference study)
@@ -225,19 +227,15 @@ async function main(): Promise<void> {
     }
     return;
   }
-  let stopping = false;
-  process.on('SIGINT', () => {
-    if (stopping) process.exit(130); // a second Ctrl-C: leave at once (the journal is intact)
-    stopping = true;
-    log('\nstopping after the current step; finished trials are saved (Ctrl-C again to quit now)');
-  });
+  // SIGINT and SIGTERM stop after the current step; the report of what finished is written.
+  const stop = listenForStop({ log });
   try {
-    const { results, interrupted, files } = await runStudy(config, { outDir: out, resume, gpu, stop: () => stopping, log });
+    const { results, interrupted, files } = await runStudy(config, { outDir: out, resume, gpu, stop: stop.requested, log });
     process.stdout.write(`${consoleSummary(results)}\n`);
     log(`wrote ${files.length} files to ${out} (open ${join(out, 'index.html')})`);
     if (interrupted) {
       log(`stopped: ${results.trials.length} of ${results.plannedTrials} trials finished; continue with: npm run bench -- --resume ${out}`);
-      process.exitCode = 130;
+      process.exitCode = stop.exitCode() ?? 130;
     }
   } catch (e) {
     if (e instanceof DataError) fail(e.message.split('\n').join(' | '), 2);

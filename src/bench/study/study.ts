@@ -85,9 +85,11 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
       progress.log(`trials ${label}: continuing from the checkpoint after epoch ${first}`);
     }
     let lastCheckpoint = performance.now();
+    const where = { dataset: plans[0].dataset, trials: label, epochs: c.epochs, steps: group.stepsPerEpoch };
     for (let epoch = first; epoch < c.epochs; epoch++) {
       const t0 = performance.now();
-      const res = await group.trainEpoch(epoch, opts.stop);
+      const before = doneEpochs.n;
+      const res = await group.trainEpoch(epoch, opts.stop, (step) => progress.steps(before + (T * step) / where.steps, { ...where, epoch: epoch + 1, step }));
       const seconds = (performance.now() - t0) / 1000 / T;
       res.forEach((r, t) => {
         records[t].epochs.push({ epoch, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, valLoss: r.validation?.loss ?? null, valAccuracy: r.validation?.accuracy ?? null, seconds });
@@ -191,6 +193,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
           say(describeOverhead(gpu.profile.overhead));
         }
         for (let i = 0, g = 0; i < mine.length; i += sizes[g++]) {
+          if (opts.stop()) throw new StoppedError(); // asked while the kernels were measured, or between groups
           const chunk = mine.slice(i, i + sizes[g]);
           const first = plan.indexOf(chunk[0]) + 1, last = plan.indexOf(chunk[chunk.length - 1]) + 1;
           const label = `${first}${last > first ? `-${last}` : ''} of ${plan.length}`;
