@@ -35,7 +35,8 @@ export interface Dataset {
 }
 
 export interface LoadOptions {
-  /** Read only this directory (the four files, raw or .gz); no other place is tried. */
+  /** Read only this directory's `<name>` folder, or where that is missing the directory
+   * itself (the four files, raw or .gz); no other place is tried. */
   dataDir?: string;
   /** Root of the download cache; the files of a data set live in `<cacheDir>/<name>`. Default defaultCacheDir(). */
   cacheDir?: string;
@@ -159,10 +160,11 @@ function verify(name: DatasetName, f: FileName, buf: Uint8Array, where: string):
   const sha = sha256(raw);
   const expected = SHA256[name][f];
   if (sha !== expected) {
-    // Name the likely mix-up: the other data set's file in this data set's place.
+    // The likely mix-up: the other data set's (valid) file in this data set's place, e.g.
+    // one --data-dir for a run of both. The file is fine: the folder is the wrong one.
     const other = DATASETS.find((d) => d !== name && SHA256[d][f] === sha);
-    const hint = other ? ` (it is the ${TITLE[other]} file, not ${TITLE[name]})` : '';
-    throw new DataError(`${where}: SHA-256 of the uncompressed content is ${sha}, expected ${expected} for ${TITLE[name]} ${f}${hint}; ${fix}`);
+    if (other) throw new DataError(`${where} is the ${TITLE[other]} file, not ${TITLE[name]}'s: give each data set its folder (--data-dir ${other}=DIR1,${name}=DIR2, or DIR/${other} and DIR/${name} under one --data-dir DIR)`);
+    throw new DataError(`${where}: SHA-256 of the uncompressed content is ${sha}, expected ${expected} for ${TITLE[name]} ${f}; ${fix}`);
   }
   return { idx, sha };
 }
@@ -259,16 +261,49 @@ function memo(name: DatasetName, dir: string, load: () => Promise<Dataset>): Pro
   return p;
 }
 
+/**
+ * `--data-dir`: one folder DIR (each data set read from DIR/<name>, or where that is missing
+ * from DIR itself, as $OPTBENCH_DATA_DIR), or a folder per data set, `mnist=DIR1,
+ * fashion-mnist=DIR2` (a data set left out is looked for in the usual places). Returns the
+ * folder of each data set (the key '*' for the one-folder form). Throws a DataError naming
+ * an unknown data set or an empty folder.
+ */
+export function parseDataDirs(spec: string): Partial<Record<DatasetName | '*', string>> {
+  const parts = spec.split(',');
+  if (!parts.every((p) => /^[\w-]+=/.test(p.trim()))) {
+    if (spec.trim() === '') throw new DataError('--data-dir is empty; give a folder, or name=FOLDER for each data set');
+    return { '*': spec };
+  }
+  const out: Partial<Record<DatasetName, string>> = {};
+  for (const p of parts) {
+    const [name, dir] = [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1).trim()];
+    if (!DATASETS.includes(name as DatasetName)) throw new DataError(`--data-dir names an unknown data set '${name}' (known: ${DATASETS.join(', ')}); give DIR, or name=DIR for each data set`);
+    if (dir === '') throw new DataError(`--data-dir ${name}= names no folder`);
+    if (out[name as DatasetName] !== undefined) throw new DataError(`--data-dir names ${name} twice`);
+    out[name as DatasetName] = dir;
+  }
+  return out;
+}
+
+/** The folder --data-dir gives a data set, or undefined (the usual places). */
+export function dataDirFor(spec: string | null | undefined, name: DatasetName): string | undefined {
+  if (spec === null || spec === undefined) return undefined;
+  const dirs = parseDataDirs(spec);
+  return dirs[name] ?? dirs['*'];
+}
+
 export async function loadDataset(name: DatasetName, opts: LoadOptions = {}): Promise<Dataset> {
   if (!DATASETS.includes(name)) throw new DataError(`unknown data set '${name}'; choose one of ${DATASETS.join(', ')}`);
   const env = opts.env ?? process.env;
   const log = opts.log;
 
   if (opts.dataDir !== undefined) {
-    const dir = resolve(opts.dataDir);
-    const found = findFiles(dir);
+    const root = resolve(opts.dataDir);
+    const own = findFiles(join(root, name));
+    const dir = 'files' in own ? join(root, name) : root;
+    const found = 'files' in own ? own : findFiles(root);
     if ('problem' in found) {
-      throw new DataError(`data directory ${dir} (--data-dir) has no complete ${TITLE[name]}: ${found.problem}; put the four official files there (raw or .gz)`);
+      throw new DataError(`data directory ${root} (--data-dir) has no complete ${TITLE[name]}: ${found.problem}, nor has ${join(root, name)}; put the four official files in one of them (raw or .gz)`);
     }
     log?.(`${name}: reading ${dir}`);
     return memo(name, dir, () => readDir(name, dir, found.files));

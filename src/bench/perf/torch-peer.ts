@@ -1,6 +1,6 @@
 // bench:perf's use of the PyTorch peer: the study's workload as the peer's arguments, and its
 // measurements beside the engine's (engineSpeedup: the engine's speed over the peer's).
-import { loadDataset, type DatasetName } from '../data/datasets.ts';
+import { dataDirFor, loadDataset, type DatasetName } from '../data/datasets.ts';
 import { findTorch, runPeer, skipLine, type TorchResult, type TorchSteps, type TorchThroughput } from '../peers/torch.ts';
 import { PRESETS, trainCount, type StudyConfig } from '../study/config.ts';
 import { planTrials } from '../study/plan.ts';
@@ -28,7 +28,7 @@ export async function openTorchPeer(log: (s: string) => void): Promise<TorchPeer
  * lambda and dropout rate its plan trains with. */
 export async function workloadArgs(c: StudyConfig, datasets: DatasetName[]): Promise<string[]> {
   const args: string[] = [];
-  for (const name of datasets) args.push('--data', `${name}=${(await loadDataset(name, { dataDir: c.dataDir ?? undefined })).source}`);
+  for (const name of datasets) args.push('--data', `${name}=${(await loadDataset(name, { dataDir: dataDirFor(c.dataDir, name) })).source}`);
   const plan = planTrials(c);
   if (plan.some((p) => p.setting !== null)) throw new Error('the PyTorch peer runs studies without sweeps');
   const hyper = Object.fromEntries(c.optimizers.map((o) => [o, plan.find((p) => p.optimizer === o)!.hyper]));

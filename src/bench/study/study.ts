@@ -6,14 +6,14 @@ import type { Gpu } from '../../kernels/gpu.ts';
 import { describeOverhead, formatProfile } from '../../kernels/profiler.ts';
 import type { TunedShape } from '../../kernels/matmul.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
-import { loadDataset } from '../data/datasets.ts';
+import { dataDirFor, loadDataset } from '../data/datasets.ts';
 import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
 import { mlpMatmulShapes } from '../measure/tuning.ts';
 import { measureUpdateMs } from '../measure/update-timing.ts';
 import { consoleSummary } from '../report/index.ts';
 import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble, machineFacts, writeOutputs } from './assemble.ts';
-import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { clearCheckpoint, inspectCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { ConfigError, trainCount, type StudyConfig } from './config.ts';
 import { choicesOf, kernelsFile, pinnedVariants, resumePins, unpinnedShape, type KernelsFile } from './kernel-choices.ts';
 import { checkBufferLimits, deviceBudgetInput, EVAL_BATCH, groupSizes } from './groups.ts';
@@ -75,7 +75,11 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
     const fp = fingerprint(c);
     let records = plans.map((p) => trialRecord(p, T, updateMs.get(p.optimizer) ?? null, gpu.profile !== null));
     let first = 0;
-    const saved = readCheckpoint(opts.outDir, fp, ids);
+    const found = inspectCheckpoint(opts.outDir, fp, ids);
+    const saved = found && 'checkpoint' in found ? found.checkpoint : null;
+    if (found && 'unusable' in found) {
+      progress.log(`trials ${label}: the checkpoint${found.epochsDone === null ? '' : ` after epoch ${found.epochsDone}`} in ${opts.outDir} cannot be used (${found.unusable}); these trials train again from epoch 1`);
+    }
     if (saved) {
       group.restore(saved.snapshot);
       records = saved.records;
@@ -153,7 +157,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   const groups = new Map(c.datasets.map((d) => [d, groupSizes(gpu, c, todo.filter((p) => p.dataset === d).length)] as const));
   const missing = c.kernels ? unpinnedShape(gpu, trainingShapes(c, [...groups.values()].flat()), c.kernels) : null;
   if (missing) throw new ConfigError(`the --kernels file pins no matmul kernel for shape ${missing}, which this study trains; write a file for this study with --tune-only (or leave out --kernels)`);
-  for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
+  for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: dataDirFor(c.dataDir, d), log });
   mkdirSync(outDir, { recursive: true });
   const journal = resumed ?? Journal.create(outDir, c);
   // Pinned kernels, or on resume those the run's earlier sessions trained with.
@@ -174,7 +178,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
     for (const dataset of c.datasets) {
       const mine = todo.filter((p) => p.dataset === dataset);
       if (mine.length === 0) continue;
-      const ds = await loadDataset(dataset, { dataDir: c.dataDir ?? undefined });
+      const ds = await loadDataset(dataset, { dataDir: dataDirFor(c.dataDir, dataset) });
       say(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
       const data = uploadDataset(gpu, ds);
       try {
