@@ -45,6 +45,9 @@ describe('npm run bench', () => {
         expect(cell.cputime_list.every((s) => s > 0)).toBe(true);
       }
     }
+    // cputime_list: each trial's whole time, the final test evaluation included (more than its epochs).
+    for (const t of res.trials) expect(t.seconds, t.id).toBeGreaterThan(t.epochs.reduce((a, e) => a + e.seconds, 0));
+    expect((res.results.mnist.adam.L2 as CellLists).cputime_list).toEqual(res.trials.filter((t) => t.optimizer === 'adam' && t.reg === 'L2').map((t) => t.seconds));
     // Each trial records the regularization it trained with: L2 only in L2, dropout only in dropout.
     for (const t of res.trials) {
       expect(t.l2, t.id).toBe(t.reg === 'L2' ? 0.7 : 0);
