@@ -73,6 +73,8 @@ describe('Kubernetes', () => {
     expect(shards.spec.backoffLimitPerIndex).toBeGreaterThanOrEqual(1);
     expect(shardPod.restartPolicy).toBe('Never'); // backoffLimitPerIndex requires it
     expect(shards.spec.podReplacementPolicy).toBe('Failed'); // one writer per shard directory
+    // A preempted pod has time to stop after its step and write its report (tests/stop.test.ts).
+    expect(shardPod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
     expect(shardPod.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
     expect(mergePod.containers[0].resources.limits?.['nvidia.com/gpu']).toBeUndefined();
     // A GPU pod without Vulkan stops at once rather than train on the CPU fallback.
@@ -150,6 +152,9 @@ describe('SLURM', () => {
   it('the array script asks one GPU per task and submit.sh chains the merge after the array (afterok)', async () => {
     const script = readFileSync(join(ROOT, 'deploy/slurm/shards.sbatch'), 'utf8');
     expect(script).toMatch(/^#SBATCH --gres=gpu:1$/m);
+    // SIGTERM to the batch shell (npm, through the execs) before the time limit: a clean stop.
+    expect(script).toMatch(/^#SBATCH --signal=B:TERM@\d+$/m);
+    expect(script).toMatch(/^exec deploy\/run-shard\.sh /m);
     expect(readFileSync(join(ROOT, 'deploy/slurm/merge.sbatch'), 'utf8')).not.toMatch(/--gres/);
     // submit.sh against a stand-in sbatch that logs its arguments and answers a job id.
     const bin = join(tmp, 'bin');
