@@ -7,16 +7,12 @@ import { TrainingGroup } from '../src/bench/study/trainer.ts';
 import { permutation } from '../src/kernels/rng.ts';
 import { mlpLossRef } from '../src/nn/reference.ts';
 import { useGpu } from './helpers/gpu.ts';
+import { CLASSES, FEATURES, syntheticSplit } from './helpers/synthetic.ts';
 
 const gpu = useGpu();
 
-// A synthetic data set: 40 samples of 2x3 pixels, 3 classes.
-const F = 6, C = 3, N = 40;
-const split = {
-  images: Uint8Array.from({ length: N * F }, (_, i) => (i * 73 + 19 * Math.floor(i / 7)) & 255),
-  labels: Uint8Array.from({ length: N }, (_, i) => (i * i + 1) % C),
-  count: N, rows: 2, cols: 3,
-};
+const F = FEATURES, C = CLASSES;
+const split = syntheticSplit(40);
 
 describe('dropout masks', () => {
   it('two consecutive steps of an epoch use different masks: the epoch\'s loss is each step under its own', async () => {

@@ -5,6 +5,7 @@ import { uploadDataset } from '../src/bench/data/gpu-data.ts';
 import { REPORT_MS, StepPacer, YIELD_MS } from '../src/bench/study/step-pacer.ts';
 import { StoppedError, TrainingGroup } from '../src/bench/study/trainer.ts';
 import { useGpu } from './helpers/gpu.ts';
+import { CLASSES, FEATURES, syntheticSplit } from './helpers/synthetic.ts';
 
 /** A device whose fences the test resolves by hand. */
 function fakeGpu(profiled = false) {
@@ -74,13 +75,8 @@ describe('StepPacer', () => {
 
 const gpu = useGpu();
 
-// A synthetic data set of 2000 samples of 2x3 pixels, 3 classes.
-const F = 6, C = 3, N = 2000;
-const split = {
-  images: Uint8Array.from({ length: N * F }, (_, i) => (i * 73 + 19 * Math.floor(i / 7)) & 255),
-  labels: Uint8Array.from({ length: N }, (_, i) => (i * i + 1) % C),
-  count: N, rows: 2, cols: 3,
-};
+const F = FEATURES, C = CLASSES, N = 2000;
+const split = syntheticSplit(N);
 
 describe('an epoch in flight', () => {
   it('a stop asked from a timer (as a signal handler asks) ends the epoch before its last step', async () => {
