@@ -2,7 +2,7 @@
 // statistics in a stable order, with fallbacks computed from the trials where a CellStats is missing.
 import { populationVariance, summarize } from '../results/summary.ts';
 import { REG_MODES, type CellStats, type RegMode, type ResultsFile, type TrialRecord } from '../results/types.ts';
-import { isNum, modelKey } from './format.ts';
+import { modelKey } from './format.ts';
 
 export interface Model {
   optimizer: string;
