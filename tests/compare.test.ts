@@ -6,7 +6,8 @@ import { completeGroups } from '../src/bench/compare/summary.ts';
 import { escapeHtml } from '../src/bench/report/html.ts';
 import { PRESETS, resolveConfig } from '../src/bench/study/config.ts';
 import { REFERENCE_ACCURACY, REFERENCE_PROVENANCE, referenceAccuracy } from '../src/bench/results/reference-study.ts';
-import type { CellStats, RegMode, ResultsFile } from '../src/bench/results/types.ts';
+import type { CellStats, RegMode, ResultsFile, TrialRecord } from '../src/bench/results/types.ts';
+import { ACCURACY_CI_METHOD, accuracyCi95 } from '../src/bench/results/interval.ts';
 import { ownErrors, runBench } from './helpers/cli.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
@@ -503,5 +504,24 @@ describe.skipIf(process.env.OPTBENCH_MUTATION === '1')('npm run bench -- --compa
     const flag = await runBench(['--compare', REPLICA_DIR, STUDY_DIR, '--epochs', '3']);
     expect(flag.code).toBe(2);
     expect(ownErrors(flag.stderr)).toEqual(['bench: --compare takes only two run directories and --out, not --epochs']);
+  });
+});
+
+describe('intervals of runs written before the method was named', () => {
+  it('are computed afresh from their trials by interval.ts, so both runs are compared by one method; named ones are kept', () => {
+    const old = study();
+    const accs = [0.97, 0.99, 1];
+    old.trials = accs.map((a, k) => ({ id: `mnist/sgd/default/${k}`, dataset: 'mnist', optimizer: 'sgd', reg: 'default', seed: k, testAccuracy: a, diverged: false }) as unknown as TrialRecord);
+    const run = loadRun(writeRun('old-intervals', old));
+    const sgd = run.results.statistics.find((s) => s.dataset === 'mnist' && s.optimizer === 'sgd' && s.reg === 'default')!;
+    expect(sgd.robustness.ci95).toEqual(accuracyCi95(accs));
+    expect(sgd.robustness.ciMethod).toBe(ACCURACY_CI_METHOD);
+    // A cell without trials in the file keeps the interval it holds.
+    const adam = run.results.statistics.find((s) => s.dataset === 'mnist' && s.optimizer === 'adam' && s.reg === 'default')!;
+    expect(adam.robustness.ci95).toEqual([0.978 - 0.004, 0.978 + 0.004]);
+    const named = study();
+    named.statistics[0].robustness = { ...named.statistics[0].robustness, ci95: [0.1, 0.2], ciMethod: 'x' };
+    named.trials = old.trials;
+    expect(loadRun(writeRun('named-intervals', named)).results.statistics[0].robustness.ci95).toEqual([0.1, 0.2]);
   });
 });

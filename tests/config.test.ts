@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseShard, PRESETS, resolveConfig, trainCount, validate, type StudyConfig } from '../src/bench/study/config.ts';
+import { implausibleSize, plannedTrialCount } from '../src/bench/study/implausible.ts';
 import { planTrials, sweepAxes } from '../src/bench/study/plan.ts';
 import { useTempDirs } from './helpers/temp.ts';
 
@@ -143,7 +144,7 @@ describe('resolveConfig', () => {
       [{ hyper: ['adagrad.lr=1'] }, /unknown optimizer 'adagrad'/],
       [{ hyper: ['adam.gamma=1'] }, /adam: unknown hyperparameter 'gamma'/],
       [{ 'reset-state-every-step': 'nadam' }, /unknown optimizer 'nadam'/],
-      [{ 'trials-at-once': '-1' }, /--trials-at-once must be an integer >= 0/],
+      [{ 'trials-at-once': '-1' }, /--trials-at-once must be an integer >= 1/],
       [{ preset: 'huge' }, /unknown preset 'huge' \(known: seed-study, seed-replica, lr-sweep, modern-sweep, quick\)/],
     ];
     for (const [flags, message] of bad) expect(refusal(flags), JSON.stringify(flags)).toMatch(message);
@@ -184,13 +185,13 @@ describe('resolveConfig, every message and edge', () => {
     const cases: Array<[Record<string, string>, string]> = [
       [{ seeds: '1,x' }, '--seeds entries must be an integer >= 0, got "x"'],
       [{ seeds: '-1' }, '--seeds entries must be an integer >= 0, got "-1"'],
-      [{ 'seed-count': '0' }, '--seed-count must be an integer >= 1, got "0"'],
+      [{ 'seed-count': '0' }, '--seed-count must be an integer from 1 to 1000000, got "0"'],
       [{ epochs: '2.5' }, '--epochs must be an integer >= 1, got "2.5"'],
       [{ batch: '0' }, '--batch must be an integer >= 1, got "0"'],
       [{ validation: '-1' }, '--validation must be an integer >= 0, got "-1"'],
       [{ 'train-samples': '0' }, '--train-samples must be an integer >= 1, got "0"'],
       [{ sizes: '784,0,10' }, '--sizes entries must be an integer >= 1, got "0"'],
-      [{ 'trials-at-once': '1.5' }, '--trials-at-once must be an integer >= 0, got "1.5"'],
+      [{ 'trials-at-once': '1.5' }, '--trials-at-once must be an integer >= 1 (leave it out to train as many together as fit), got "1.5"'],
       [{ lambda: ' ' }, '--lambda must be a number, got " "'],
       [{ dropout: 'x' }, '--dropout must be a number, got "x"'],
       [{ target: 'mnist=Infinity' }, '--target must be a number, got "Infinity"'],
@@ -321,5 +322,71 @@ describe('planTrials', () => {
     expect(adam.opt.resetEveryStep).toBe(false);
     expect(sgd.hyper).toEqual({ lr: 0.1, momentum: 0.9, nesterov: 0 });
     expect(sgd.opt.resetEveryStep).toBe(true);
+  });
+});
+
+describe('flags given, however empty', () => {
+  it('an empty list is refused, even after an earlier flag (parseArgs keeps the last)', () => {
+    for (const flag of ['datasets', 'optimizers', 'regs', 'seeds', 'sizes', 'target']) {
+      expect(refusal({ [flag]: '' })).toBe(`--${flag} is empty; give at least one entry (or leave --${flag} out for the preset's)`);
+    }
+    for (const flag of ['epochs', 'batch', 'validation', 'train-samples', 'seed-count']) expect(refusal({ [flag]: '' })).toMatch(new RegExp(`^--${flag} must be an integer .*, got ""$`));
+    expect(refusal({ backend: '' })).toMatch(/^unknown backend ''/);
+    expect(refusal({ preset: '' })).toMatch(/^unknown preset ''/);
+    // ...but emptying the list of optimizers reset every step is a request for none.
+    expect(resolveConfig({ preset: 'seed-replica', 'reset-state-every-step': '' }).resetStateEveryStep).toEqual([]);
+  });
+
+  it('--trials-at-once 0 is refused (the default, as many as fit, is the flag left out); a config file may say 0', () => {
+    expect(refusal({ 'trials-at-once': '0' })).toBe('--trials-at-once must be an integer >= 1 (leave it out to train as many together as fit), got "0"');
+    expect(resolveConfig({ config: configFile({ trialsAtOnce: 0 }) }).trialsAtOnce).toBe(0);
+    expect(resolveConfig({ 'trials-at-once': '12' }).trialsAtOnce).toBe(12);
+  });
+
+  it('--hyper for an optimizer the run does not train is refused; one it trains is taken', () => {
+    expect(refusal({ optimizers: 'sgd', hyper: ['adam.lr=0.1'] })).toBe("--hyper adam.lr=0.1: 'adam' is not among the optimizers this run trains (sgd); add it to --optimizers or leave the --hyper out");
+    expect(refusal({ hyper: ['adma.lr=0.1'] })).toBe('--hyper adma.lr=0.1: unknown optimizer \'adma\' (known: sgd, adam, rmsprop, custom, adamw)');
+    expect(resolveConfig({ optimizers: 'sgd,adam', hyper: ['adam.lr=0.1'] }).hyper.adam.lr).toBe(0.1);
+    // The preset's own settings of optimizers left out are not --hyper flags: no error.
+    expect(resolveConfig({ optimizers: 'sgd' }).optimizers).toEqual(['sgd']);
+  });
+
+  it('--target names only known data sets', () => {
+    expect(refusal({ target: 'cifar=0.9' })).toBe("--target names an unknown data set 'cifar' (known: mnist, fashion-mnist)");
+  });
+
+  it('--data-dir: one folder, or name=folder pairs of known data sets', () => {
+    expect(resolveConfig({ 'data-dir': 'mnist=/a,fashion-mnist=/b' }).dataDir).toBe('mnist=/a,fashion-mnist=/b');
+    expect(refusal({ 'data-dir': 'mnist=/a,cifar=/b' })).toBe("--data-dir names an unknown data set 'cifar' (known: mnist, fashion-mnist); give DIR, or name=DIR for each data set");
+    expect(refusal({ 'data-dir': 'mnist=' })).toBe('--data-dir mnist= names no folder');
+    expect(refusal({ 'data-dir': 'mnist=/a,mnist=/b' })).toBe('--data-dir names mnist twice');
+    expect(refusal({ 'data-dir': '' })).toBe('--data-dir is empty; give a folder, or name=FOLDER for each data set');
+  });
+
+  it('--seed-count stops at 1,000,000 (a list of seeds, each a trial of every cell)', () => {
+    expect(refusal({ 'seed-count': '1000001' })).toBe('--seed-count must be an integer from 1 to 1000000, got "1000001"');
+    expect(refusal({ 'seed-count': '1e9' })).toBe('--seed-count must be an integer from 1 to 1000000, got "1e9"');
+  });
+});
+
+describe('implausible sizes', () => {
+  it('counts the planned trials without planning them: every preset, sweeps, one-mode axes', () => {
+    const configs = [
+      ...Object.keys(PRESETS).map((preset) => resolveConfig({ preset })),
+      resolveConfig({ optimizers: 'sgd,adam', hyper: ['adam.lr=1e-4,1e-3,1e-2', 'sgd.momentum=0,0.9'], lambda: '0.1,0.7', regs: 'default,L2', 'seed-count': '3' }),
+      resolveConfig({ dropout: '0.1,0.3', regs: 'dropout', datasets: 'mnist' }),
+    ];
+    for (const c of configs) expect(plannedTrialCount(c), c.preset).toBe(planTrials(c).length);
+  });
+
+  it('over 100 times the reference study\'s training work: one sentence with the sizes; the presets are all below', () => {
+    for (const preset of Object.keys(PRESETS)) expect(implausibleSize(resolveConfig({ preset })), preset).toBeNull();
+    expect(implausibleSize(resolveConfig({ epochs: '1000000000' }))).toBe('this run trains 240 trials x 1,000,000,000 epochs x 50,000 images, 100,000,000 times the reference study (240 trials x 10 epochs x 50,000 images)');
+    expect(implausibleSize(resolveConfig({ 'seed-count': '1000000' }))).toMatch(/^this run trains 24,000,000 trials x 10 epochs x 50,000 images, 100,000 times/);
+    // Exactly 100 times is allowed, one trial more is not.
+    expect(implausibleSize(resolveConfig({ epochs: '1000' }))).toBeNull();
+    expect(implausibleSize(resolveConfig({ epochs: '1001' }))).toMatch(/, 100.1 times the reference study/);
+    // A shard counts its own part of the study.
+    expect(implausibleSize(resolveConfig({ epochs: '2000', shard: '1/2' }))).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpat
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { dataDirFor } from '../src/bench/data/data-dirs.ts';
 import { DATASETS, defaultCacheDir, loadDataset, type Dataset, type DatasetName, type LoadOptions } from '../src/bench/data/datasets.ts';
 import { DataError } from '../src/bench/data/errors.ts';
 import { parseIdx } from '../src/bench/data/idx.ts';
@@ -142,8 +143,26 @@ describe('damaged files', () => {
     await expect(loadWithBrokenLabels(idx(0x801, [10000], new Uint8Array(10000).fill(10)))).rejects.toThrow(/label 10 at index 0 is not a class 0..9/);
   });
 
-  it('names the mix-up when a directory holds the other data set', async () => {
-    await expect(loadDataset('fashion-mnist', isolated({ dataDir: MNIST_DIR }))).rejects.toThrow(/it is the MNIST file, not Fashion-MNIST/);
+  it('names the mix-up when a directory holds the other data set, and says to give each data set its folder (not to delete a good file)', async () => {
+    const err = await loadDataset('fashion-mnist', isolated({ dataDir: MNIST_DIR })).catch((e) => e);
+    expect(err.message).toBe(`${join(MNIST_DIR, 't10k-labels-idx1-ubyte')} is the MNIST file, not Fashion-MNIST's: give each data set its folder (--data-dir mnist=DIR1,fashion-mnist=DIR2, or DIR/mnist and DIR/fashion-mnist under one --data-dir DIR)`);
+    expect(err.message).not.toMatch(/delete/);
+  });
+
+  it('one --data-dir DIR serves each data set from DIR/<name>, or from DIR itself; name=DIR pairs give each its own', async () => {
+    const root = tempDir();
+    symlinkSync(mnistCopy(), join(root, 'mnist'));
+    const own = await loadDataset('mnist', isolated({ dataDir: root }));
+    expect(own.source).toBe(join(root, 'mnist'));
+    const flat = mnistCopy();
+    expect((await loadDataset('mnist', isolated({ dataDir: flat }))).source).toBe(flat);
+    // Without DIR/fashion-mnist, DIR itself, which holds no Fashion-MNIST: both places named.
+    await expect(loadDataset('fashion-mnist', isolated({ dataDir: root }))).rejects.toThrow(`data directory ${root} (--data-dir) has no complete Fashion-MNIST: missing`);
+    expect(dataDirFor(`mnist=${flat},fashion-mnist=/x`, 'mnist')).toBe(flat);
+    expect(dataDirFor(`mnist=${flat},fashion-mnist=/x`, 'fashion-mnist')).toBe('/x');
+    expect(dataDirFor(`mnist=${flat}`, 'fashion-mnist')).toBeUndefined(); // the usual places
+    expect(dataDirFor(root, 'fashion-mnist')).toBe(root);
+    expect(dataDirFor(null, 'mnist')).toBeUndefined();
   });
 
   it('rejects an explicit dataDir with a file missing, without looking elsewhere', async () => {

@@ -1,9 +1,9 @@
 // The run journal and group checkpoints: what a killed or stopped run keeps. Host only.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/bench/results/types.ts';
-import { clearCheckpoint, readCheckpoint, writeCheckpoint } from '../src/bench/study/checkpoint.ts';
+import { clearCheckpoint, inspectCheckpoint, readCheckpoint, writeCheckpoint } from '../src/bench/study/checkpoint.ts';
 import { ConfigError, PRESETS, type StudyConfig } from '../src/bench/study/config.ts';
 import { fingerprint, Journal, JOURNAL } from '../src/bench/study/journal.ts';
 import { useTempDirs } from './helpers/temp.ts';
@@ -196,5 +196,26 @@ describe('checkpoint', () => {
     clearCheckpoint(dir);
     expect(existsSync(join(dir, 'checkpoint.json'))).toBe(false);
     clearCheckpoint(tmp()); // and clearing nothing is fine
+  });
+
+  it('says why a checkpoint cannot continue the group, and after which epoch it was taken (the run says so, not silently restarting)', () => {
+    const dir = tmp();
+    const why = () => inspectCheckpoint(dir, 'fp1', ids);
+    expect(why()).toBeNull(); // none: nothing to say
+    writeCheckpoint(dir, 'fp1', ids, 3, records(), snapshot());
+    expect(why()).toHaveProperty('checkpoint');
+    expect(inspectCheckpoint(dir, 'fp1', ids.slice(0, 1))).toEqual({ unusable: 'it holds another group of trials (the groups differ when --trials-at-once or the adapter changes)', epochsDone: 3 });
+    expect(inspectCheckpoint(dir, 'fp2', ids)).toEqual({ unusable: 'it belongs to another study', epochsDone: 3 });
+    const bin = readFileSync(join(dir, 'checkpoint.bin'));
+    writeFileSync(join(dir, 'checkpoint.bin'), bin.subarray(0, 40));
+    expect(why()).toEqual({ unusable: `checkpoint.bin does not match checkpoint.json (40 bytes, not ${bin.length})`, epochsDone: 3 });
+    const json = readFileSync(join(dir, 'checkpoint.json'));
+    writeCheckpoint(dir, 'fp1', ids, 4, records(), snapshot());
+    writeFileSync(join(dir, 'checkpoint.json'), json); // a crash between the two writes
+    expect(why()).toEqual({ unusable: 'checkpoint.bin does not match checkpoint.json (written by another checkpoint: a crash between the two writes)', epochsDone: 3 });
+    writeFileSync(join(dir, 'checkpoint.json'), '{"version":1,');
+    expect(why()).toMatchObject({ unusable: expect.stringMatching(/^checkpoint\.json is damaged \(.*JSON/), epochsDone: null });
+    rmSync(join(dir, 'checkpoint.json'));
+    expect(why()).toEqual({ unusable: 'checkpoint.bin is there without its checkpoint.json', epochsDone: null });
   });
 });

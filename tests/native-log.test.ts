@@ -1,6 +1,9 @@
 // Dawn's warnings that need no action stay off stderr; everything else written to fd 2
 // while a device is created still arrives; OPTBENCH_VERBOSE=1 shows all of it.
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { filterNativeLog, quietWarnings } from '../src/platform/native-log.ts';
@@ -17,6 +20,14 @@ const LIMITS = [
   'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 90 to 16 to fit dynamic offset allocation limit.',
   'Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 80 to 16 to fit dynamic offset allocation limit.',
 ].join('\n');
+// As Dawn writes them where the Vulkan loader is installed but no driver is (the project's
+// Docker image on a CPU-only node).
+const NO_DRIVER = [
+  'Warning: vkCreateInstance: Found no drivers!',
+  'Warning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER',
+  '    at CheckVkSuccessImpl (/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan/VulkanError.cpp:106)',
+  '',
+].join('\n');
 const OTHERS = [
   'Warning: Couldn\'t load Metal: something else', // another backend's failure: kept
   'Error: Device lost: the GPU was reset',
@@ -28,6 +39,16 @@ describe('native log filter', () => {
     const { kept, dropped } = filterNativeLog(`${VULKAN}\n${LIMITS}\n${OTHERS}\n`, quietWarnings(false));
     expect(kept).toBe(`${OTHERS}\n`);
     expect(dropped).toHaveLength(3);
+  });
+
+  it('without a GPU: drops the loader-without-driver messages too (three lines and the blank one)', () => {
+    const { kept, dropped } = filterNativeLog(`${NO_DRIVER}\n${LIMITS}\n${OTHERS}\n`, quietWarnings(false));
+    expect(kept).toBe(`${OTHERS}\n`);
+    expect(dropped).toHaveLength(4);
+  });
+
+  it('with a GPU device node, a missing driver needs action (its ICD): those warnings stay', () => {
+    expect(filterNativeLog(`${NO_DRIVER}\n${OTHERS}\n`, quietWarnings(true)).kept).toBe(`${NO_DRIVER}\n${OTHERS}\n`);
   });
 
   it('with a GPU device node, a missing Vulkan loader needs action: that warning stays', () => {
@@ -88,5 +109,43 @@ describe('fd 2 while a device is created', () => {
     expect(r.stderr).toContain('opened\n');
     // Whatever else this backend prints, none of it is a warning the filter knows.
     for (const line of r.stderr.split('\n')) for (const re of quietWarnings()) expect(line).not.toMatch(re);
+  });
+});
+
+/** A Vulkan loader (libvulkan.so.1) to put in front of Dawn: the system's, the one CI unpacks
+ * (.ci/run), or Chromium's; null where there is none. */
+function vulkanLoader(): string | null {
+  const places = [process.env.OPTBENCH_TEST_VULKAN_LOADER, '/opt/vulkan-loader/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/chromium/libvulkan.so.1'];
+  return places.find((p): p is string => !!p && existsSync(p)) ?? null;
+}
+
+describe('the Vulkan loader without a driver', () => {
+  const loader = vulkanLoader();
+  // CI unpacks Debian's libvulkan1 for this test (.ci/run); elsewhere it needs one of the places above.
+  it.runIf(loader !== null)(`is quiet where there is no GPU, and shown with OPTBENCH_VERBOSE=1 (loader ${loader})`, async () => {
+    // A folder with the loader alone (Chromium's folder also holds an EGL that is not Mesa's).
+    const dir = mkdtempSync(join(tmpdir(), 'optbench-vulkan-'));
+    symlinkSync(loader!, join(dir, 'libvulkan.so.1'));
+    // No driver: the loader finds no ICD file.
+    const env = { LD_LIBRARY_PATH: dir, VK_DRIVER_FILES: join(dir, 'none.json'), VK_ICD_FILENAMES: join(dir, 'none.json') };
+    const code = `
+      import { Gpu } from './src/kernels/gpu.ts';
+      const g = await Gpu.open();
+      process.stderr.write('opened\\n');
+      g.destroy();
+      process.exit(0);`;
+    try {
+      const verbose = await runNode(code, { ...env, OPTBENCH_VERBOSE: '1' });
+      expect(verbose.code, verbose.stderr).toBe(0);
+      expect(verbose.stderr).toContain('Warning: vkCreateInstance: Found no drivers!'); // the case this test is about
+      const quiet = await runNode(code, { ...env, OPTBENCH_VERBOSE: '' });
+      expect(quiet.code, quiet.stderr).toBe(0);
+      // Quiet without a GPU device node; with one, a missing driver needs action and shows.
+      const gpuNode = existsSync('/dev/nvidia0') || existsSync('/dev/kfd') || (existsSync('/dev/dri') && readdirSync('/dev/dri').some((n) => n.startsWith('renderD')));
+      expect(quiet.stderr.includes('vkCreateInstance'), quiet.stderr).toBe(gpuNode);
+      expect(quiet.stderr).toContain('opened\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -44,6 +44,28 @@ describe('partition', () => {
     }
   });
 
+  it('cuts where the cost is nearest to k/N of the total, a tie going to the earlier cut (N = 16: 15 trials each)', () => {
+    // 240 trials, 80 of cost 11 (dropout) among 160 of cost 10: cuts at 15, 30, ... tie with 16, 31, ...
+    expect(partition(c, plan, 16).map((p) => p.length)).toEqual(Array(16).fill(15));
+    // Every N, every cut, against a search over all places (not the partition's own walk).
+    const prefix = [0];
+    for (const p of plan) prefix.push(prefix[prefix.length - 1] + trialCost(c, p));
+    const total = prefix[plan.length];
+    for (let n = 2; n <= plan.length; n++) {
+      const parts = partition(c, plan, n);
+      let cut = 0;
+      for (let k = 1; k < n; k++) {
+        const previous = cut;
+        cut += parts[k - 1].length;
+        const off = (j: number) => Math.abs(n * prefix[j] - k * total);
+        // The allowed places: at least one trial in this part and in each later one.
+        let best = previous + 1;
+        for (let j = previous + 1; j <= plan.length - (n - k); j++) if (off(j) < off(best)) best = j;
+        expect(cut, `N = ${n}, cut ${k}`).toBe(best);
+      }
+    }
+  });
+
   it('costs epochs x training images, a tenth more with dropout', () => {
     const p = plan.find((t) => t.reg === 'default')!;
     const d = plan.find((t) => t.reg === 'dropout')!;
@@ -209,6 +231,9 @@ describe('3 shards and --merge', () => {
     h.fingerprint = fingerprint(h.config);
     writeFileSync(journal, [JSON.stringify(h), ...rest].join('\n'));
     await mergeFails([shard(1), other, shard(3)], new RegExp(`${other} belongs to another study than .*shard-1-of-3 \\(configuration fingerprint ${h.fingerprint}, not [0-9a-f]{16}\\)`));
+    // Wherever it stands among the directories: last, and first (then the others are named).
+    await mergeFails([shard(1), shard(3), other], new RegExp(`${other} belongs to another study than .*shard-1-of-3 \\(configuration fingerprint ${h.fingerprint},`));
+    await mergeFails([other, shard(1), shard(3)], new RegExp(`shard-1-of-3 belongs to another study than ${other} \\(configuration fingerprint [0-9a-f]{16}, not ${h.fingerprint}\\)`));
   });
 
   it('--resume keeps a shard\'s own part', async () => {

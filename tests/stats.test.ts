@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cellLists, cellStats, ci95, epochsToTarget, stability, summarize } from '../src/bench/results/stats.ts';
+import { ACCURACY_CI_METHOD, accuracyCi95 } from '../src/bench/results/interval.ts';
+import { cellLists, cellStats, ci95, epochsToTarget, populationVariance, stability, summarize } from '../src/bench/results/stats.ts';
 import type { TrialRecord } from '../src/bench/results/types.ts';
 
 function trial(seed: number, acc: number, seconds: number, losses: number[], val: number[], diverged = false): TrialRecord {
@@ -60,7 +61,7 @@ describe('statistics against hand-computed values', () => {
 describe('statistics at their edges', () => {
   it('no finite value: n 0 and NaN; fewer than two: no interval', () => {
     expect(summarize([NaN, Infinity])).toEqual({ n: 0, mean: NaN, std: NaN, min: NaN, max: NaN });
-    expect(summarize([0.5])).toEqual({ n: 1, mean: 0.5, std: 0, min: 0.5, max: 0.5 });
+    expect(summarize([0.5])).toEqual({ n: 1, mean: 0.5, std: NaN, min: 0.5, max: 0.5 }); // no spread from one value
     expect(ci95(summarize([0.5]))).toEqual([NaN, NaN]);
     // n = 2: t_0.975,1 = 12.706205; s = sqrt(2) * 0.01
     const [lo, hi] = ci95(summarize([0.9, 0.92]));
@@ -102,3 +103,72 @@ describe('statistics at their edges', () => {
   });
 });
 
+
+describe('the interval of a mean accuracy (interval.ts)', () => {
+  it('stays inside [0, 1] where a t interval on the accuracies passes 1 (the issue\'s two seeds)', () => {
+    // Two seeds whose t interval on the accuracies is [0.7791, 1.0433].
+    const v = [0.9008, 0.9216];
+    const [tLo, tHi] = ci95(summarize(v));
+    expect([tLo.toFixed(4), tHi.toFixed(4)]).toEqual(['0.7791', '1.0433']);
+    const [lo, hi] = accuracyCi95(v);
+    // SciPy: t.ppf(0.975, 1) on the logits, mapped back.
+    expect(lo).toBeCloseTo(0.6671255778, 8);
+    expect(hi).toBeCloseTo(0.9815708331, 8);
+    expect(lo).toBeGreaterThan(0);
+    expect(hi).toBeLessThan(1);
+  });
+
+  it('near 0 and at the bounds too; close to the t interval away from them', () => {
+    for (const v of [[0.99, 1, 1], [0, 0.02, 0.01], [1, 0.999], [0.5, 1e-9]]) {
+      const [lo, hi] = accuracyCi95(v);
+      expect(lo, String(v)).toBeGreaterThanOrEqual(0);
+      expect(hi, String(v)).toBeLessThanOrEqual(1);
+      expect(lo).toBeLessThan(hi);
+    }
+    // Ten seeds at 0.85 +- 0.01: the two methods agree to the fourth digit.
+    const ten = [0.84, 0.85, 0.86, 0.85, 0.84, 0.86, 0.85, 0.85, 0.84, 0.86];
+    const [a, b] = accuracyCi95(ten);
+    const [c, d] = ci95(summarize(ten));
+    expect(Math.abs(a - c)).toBeLessThan(1e-4);
+    expect(Math.abs(b - d)).toBeLessThan(1e-4);
+  });
+
+  it('one seed: no interval; seeds that agree: exactly their value', () => {
+    expect(accuracyCi95([0.9])).toEqual([NaN, NaN]);
+    expect(accuracyCi95([0.9, NaN])).toEqual([NaN, NaN]);
+    expect(accuracyCi95([0.91, 0.91, 0.91])).toEqual([0.91, 0.91]);
+  });
+
+  it('the cell statistics carry it, and name it', () => {
+    const s = cellStats('mnist', 'adam', 'default', [trial(1, 0.9008, 1, [1], [0.9]), trial(2, 0.9216, 1, [1], [0.9])], 0.5);
+    expect(s.robustness.ci95).toEqual(accuracyCi95([0.9008, 0.9216]));
+    expect(s.robustness.ciMethod).toBe(ACCURACY_CI_METHOD);
+    expect(ACCURACY_CI_METHOD).toMatch(/logit/);
+  });
+});
+
+describe('exact zeros', () => {
+  it('identical values have a std and a variance of exactly 0 (a mean of sum / n misses them by an ulp)', () => {
+    // 24 trials of one group share its time: 7.3 / 3 each. sum / n of these is not the value.
+    const x = 7.3 / 3;
+    const same = Array.from({ length: 24 }, () => x);
+    expect(same.reduce((a, b) => a + b, 0) / same.length).not.toBe(x); // the cause
+    expect(summarize(same).std).toBe(0);
+    expect(populationVariance(same)).toBe(0);
+    expect(stability([[x, 0.1], [x, 0.1], [x, 0.1]]).perEpochVariance).toEqual([0, 0]);
+  });
+
+  it('a std of one value is not 0 but undefined', () => {
+    expect(summarize([3]).std).toBeNaN();
+  });
+});
+
+describe('cputime_list', () => {
+  it("is each trial's whole time, its final test evaluation included, not the sum of its epochs", () => {
+    // 3 epochs of 3 s, then 1.5 s of evaluation on the test set.
+    const t = { ...trial(1, 0.9, 9, [1, 0.5, 0.25], [0.8, 0.86, 0.9]), seconds: 10.5 };
+    expect(t.epochs.reduce((a, e) => a + e.seconds, 0)).toBe(9);
+    expect(cellLists([t]).cputime_list).toEqual([10.5]);
+    expect(cellStats('mnist', 'adam', 'default', [t], 0.85).speed.mean).toBe(10.5);
+  });
+});

@@ -84,13 +84,13 @@ const label = (c: SettingCell) => `${c.dataset} ${c.optimizer} ${c.reg} ${c.sett
 describe('sweep analysis', () => {
   const a = analyzeSweep(synthetic())!;
 
-  it('estimates each setting over its seeds (diverged seeds left out) with a Student-t CI', () => {
+  it('estimates each setting over its seeds (diverged seeds left out) with the CI of interval.ts', () => {
     const c = a.cells.find((x) => label(x) === 'mnist a default lr=0.1')!;
     expect(c.validation.mean).toBeCloseTo(0.92, 12);
     expect(c.test.mean).toBeCloseTo(0.92, 12);
-    // std 0.01, n 3: half width t(0.975, 2) * 0.01 / sqrt(3) = 4.302652729911275 * 0.01 / 1.7320508075688772
-    expect(c.test.ci95[0]).toBeCloseTo(0.92 - 0.024841377, 8);
-    expect(c.test.ci95[1]).toBeCloseTo(0.92 + 0.024841377, 8);
+    // 0.91, 0.92, 0.93: Student's t on their logits, mapped back (SciPy: 0.8916995128, 0.9419635135).
+    expect(c.test.ci95[0]).toBeCloseTo(0.8916995128, 8);
+    expect(c.test.ci95[1]).toBeCloseTo(0.9419635135, 8);
     const d = a.cells.find((x) => label(x) === 'mnist a default lr=0.01')!;
     expect(d.divergences).toBe(1);
     expect(d.validation.n).toBe(2);
@@ -137,7 +137,7 @@ describe('sweep report', () => {
     const files = await writeReport(dir, synthetic());
     const md = readFileSync(files.tables, 'utf8');
     expect(md).toContain('## Sweep');
-    expect(md).toContain('| a | default | lr=0.1 | 0.9200 | 0.9200 | [0.8952, 0.9448] | 3 |');
+    expect(md).toContain('| a | default | lr=0.1 | 0.9200 | 0.9200 | [0.8917, 0.9420] | 3 |'); // interval.ts: see the analysis test above
     expect(md).toContain('| a | L2 | lr=0.1 | 0.8200 |');
     expect(md).toMatch(/\| a \| 0 \| 0 \| 0\.333 \| 0\.333 \| 0\.333 \| 0\.333 \|/);
     expect(md).toMatch(/\| b \| 0\.667 \| 0\.667 \|/);
@@ -152,7 +152,7 @@ describe('sweep report', () => {
     expect(html).toContain('Performance profile ρ(τ)');
     const console = consoleSummary(synthetic());
     expect(console).toContain('Optimizers at their best setting: test accuracy — mnist');
-    expect(console).toContain('| a | 0.9200 [0.8952, 0.9448] | 0.8600 [0.8352, 0.8848] |');
+    expect(console).toContain('| a | 0.9200 [0.8917, 0.9420] | 0.8600 [0.8335, 0.8833] |'); // SciPy, logit-t: (0.83345, 0.88325) for 0.85, 0.86, 0.87
   });
 
   it('a run without a validation split chooses no best setting and says so', async () => {

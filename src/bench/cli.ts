@@ -1,6 +1,7 @@
 // npm run bench — trains the study grid and writes results.json, trials.csv, tables,
 // plots and index.html into one directory per run. Bad input is one line on stderr and
-// exit code 2; Ctrl-C stops after saving every finished trial (resume with --resume DIR).
+// exit code 2; Ctrl-C or SIGTERM stops after the current step, saving every finished trial
+// (resume with --resume DIR; stop-signals.ts).
 import '../platform/node.ts'; // the engine's Node side, installed before anything uses it
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,8 +23,12 @@ import { writeOutputs } from './study/outputs.ts';
 import { agreementWarning } from './study/kernel-choices.ts';
 import { toJson, writeFileAtomic } from './results/files.ts';
 import { MergeError, mergeRuns } from './study/merge.ts';
+import { OutDirError, prepareOutDir, removeMadeDirs } from './out-dir.ts';
 import { runPlan } from './study/shard.ts';
 import { consoleSummary, runStudy, tuneStudy } from './study/study.ts';
+import { implausibleSize } from './study/implausible.ts';
+import { canAsk, confirm } from './confirm.ts';
+import { listenForStop } from './stop-signals.ts';
 
 const USAGE = `usage: ${benchCommand()} [options]
   --preset NAME              ${Object.keys(PRESETS).join(' | ')} (default seed-study: the reference study)
@@ -49,13 +54,16 @@ const USAGE = `usage: ${benchCommand()} [options]
   --reset-state-every-step a,b   zero these optimizers' state before every step
   --target X | d=X,d=X       validation accuracy for time-to-target
   --trials-at-once N         trials trained together (1 = one by one; default: as many as fit)
+  --yes                      start a run of more than 100x the reference study's training work
+                             without asking (on a terminal it asks; elsewhere it is refused)
   --backend B                auto, vulkan, metal, d3d12, opengles, opengl (or OPTBENCH_BACKEND;
                              the option wins). OPTBENCH_BOUNDS_CHECKS=1 keeps Dawn's index
                              clamping in every shader (off by default: it slows kernels)
   --verbose                  also show Dawn's native warnings that need no action (OPTBENCH_VERBOSE=1)
   --profile                  per-kernel timings (GPU timestamps, or each dispatch alone);
                              slows training: its measured cost is reported
-  --data-dir DIR             directory with the four IDX files of each data set
+  --data-dir DIR | d=DIR,... the four IDX files of each data set: DIR/<name> (or DIR itself),
+                             or a folder per data set (mnist=DIR1,fashion-mnist=DIR2)
   --out DIR                  output directory (default runs/<preset>-<date>)
   --resume DIR               continue a stopped run; ends with the same report
   --kernels FILE             run the matmul kernels FILE names (a run's results.json, or
@@ -72,17 +80,29 @@ const USAGE = `usage: ${benchCommand()} [options]
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`bench: ${message}\n`);
+  removeMadeDirs(); // an output folder made for this run and still empty
   process.exit(code);
+}
+
+/** Makes the output folder and proves it writable (out-dir.ts), or fails with one line. */
+function outDir(dir: string, remedy?: string): void {
+  try {
+    prepareOutDir(dir, remedy);
+  } catch (e) {
+    if (e instanceof OutDirError) fail(e.message);
+    throw e;
+  }
 }
 
 function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** An output directory that a command may write: absent or empty. */
+/** An output directory that a command may write: absent or empty; then made, and probed. */
 function requireEmptyOut(out: string): void {
   if (existsSync(out) && !statSync(out).isDirectory()) fail(`output ${out} exists and is not a directory; choose another --out`);
   if (existsSync(out) && readdirSync(out).length > 0) fail(`${out} is not empty; choose another --out`);
+  outDir(out);
 }
 
 /** --compare DIR1 DIR2 [--out DIR]: writes compare.md and compare.html, prints the Markdown. */
@@ -162,6 +182,7 @@ function tuneOnlyOut(flags: Flags): string {
   const out = flags.out as string | undefined;
   if (!out) fail('--tune-only needs --out FILE, the kernels file to write (e.g. --out kernels.json)');
   if (existsSync(out)) fail(`${out} exists; choose another --out for the kernels file`);
+  outDir(dirname(out));
   return out;
 }
 
@@ -202,6 +223,7 @@ function parse(): { flags: Flags; out: string; resume: boolean; mergeDirs?: stri
   if (!resume && existsSync(out) && readdirSync(out).length > 0) {
     fail(`${out} is not empty${existsSync(join(out, JOURNAL)) ? ' (it holds a run: continue it with --resume)' : ''}; choose another --out`);
   }
+  outDir(out, resume ? 'make it writable, or copy the run to a writable place and resume the copy' : undefined);
   return { flags, out, resume };
 }
 
@@ -219,6 +241,17 @@ async function main(): Promise<void> {
     if (base) await loadRecordedOptimizerFiles(base.optimizerFiles ?? [], givenFiles, 'this run started');
     else optimizerFiles = await loadGivenOptimizerFiles(givenFiles);
     config = resolveConfig(flags, base, optimizerFiles);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  // A resumed run was accepted when it started; --tune-only trains nothing.
+  const tooLarge = resume || tuneOnly ? null : implausibleSize(config);
+  if (tooLarge && !flags.yes) {
+    if (!canAsk()) fail(`${tooLarge}; if that is what you want, add --yes`);
+    if (!(await confirm(`${tooLarge}. Start it?`))) fail('not started (add --yes to start such a run without this question)');
+  }
+  try {
     runPlan(config); // a shard of a study with fewer trials than shards is refused here
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
@@ -254,19 +287,15 @@ async function main(): Promise<void> {
     }
     return;
   }
-  let stopping = false;
-  process.on('SIGINT', () => {
-    if (stopping) process.exit(130); // a second Ctrl-C: leave at once (the journal is intact)
-    stopping = true;
-    log('\nstopping after the current step; finished trials are saved (Ctrl-C again to quit now)');
-  });
+  // SIGINT and SIGTERM stop after the current step; the report of what finished is written.
+  const stop = listenForStop({ log });
   try {
-    const { results, interrupted, files } = await runStudy(config, { outDir: out, resume, gpu, stop: () => stopping, log });
+    const { results, interrupted, files } = await runStudy(config, { outDir: out, resume, gpu, stop: stop.requested, log });
     process.stdout.write(`${consoleSummary(results)}\n`);
     log(`wrote ${files.length} files to ${out} (open ${join(out, 'index.html')})`);
     if (interrupted) {
       log(`stopped: ${results.trials.length} of ${results.plannedTrials} trials finished; continue with: ${benchCommand()} --resume ${out}`);
-      process.exitCode = 130;
+      process.exitCode = stop.exitCode() ?? 130;
     }
   } catch (e) {
     if (e instanceof DataError) fail(e.message.split('\n').join(' | '), 2);
@@ -282,5 +311,6 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+  removeMadeDirs();
   process.exit(1);
 });

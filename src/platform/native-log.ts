@@ -21,6 +21,11 @@ import { envFlag } from '../kernels/platform.ts';
 /** Dawn's Vulkan backend without a Vulkan loader: the 'auto' backend tries Vulkan first and
  * falls back. On a machine without a GPU that needs no action. */
 const NO_VULKAN_LOADER = /^Warning: Couldn't load Vulkan: libvulkan\.so[.\d]*: cannot open shared object file/;
+/** Dawn's Vulkan backend with the loader (libvulkan1, e.g. in the project's Docker image) but
+ * no Vulkan driver: two messages, the second with a source location. On a machine without
+ * a GPU that needs no action either; with one, the driver's ICD is missing (install it, or
+ * point VK_DRIVER_FILES at it). */
+const NO_VULKAN_DRIVER = [/^Warning: vkCreateInstance: Found no drivers!$/, /^Warning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER$/];
 /** Limits Dawn lowers to what it supports; the engine asks for neither. */
 const LIMIT_LOWERED = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
 
@@ -37,7 +42,7 @@ function gpuDeviceNode(): boolean {
 
 /** The warnings kept off stderr on this machine. */
 export function quietWarnings(gpuPresent = gpuDeviceNode()): RegExp[] {
-  return gpuPresent ? [LIMIT_LOWERED] : [NO_VULKAN_LOADER, LIMIT_LOWERED];
+  return gpuPresent ? [LIMIT_LOWERED] : [NO_VULKAN_LOADER, ...NO_VULKAN_DRIVER, LIMIT_LOWERED];
 }
 
 export function verboseNativeLog(): boolean {

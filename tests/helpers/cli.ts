@@ -21,7 +21,7 @@ export function keepShaderCache(env: Record<string, string>): Record<string, str
   return { MESA_SHADER_CACHE_DIR: base, ...env };
 }
 
-export function startBench(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startBench(args: string[], env: Record<string, string> = {}): Started {
   return startScript('src/bench/cli.ts', args, env);
 }
 
@@ -30,14 +30,8 @@ export function runScript(file: string, args: string[], env: Record<string, stri
   return startScript(file, args, env).done;
 }
 
-function startScript(file: string, args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+function startScript(file: string, args: string[], env: Record<string, string>): Started {
+  return watch(spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 export function runBench(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -47,4 +41,45 @@ export function runBench(args: string[], env: Record<string, string> = {}): Prom
 /** stderr without Dawn's own warnings (Vulkan loader, limit notes). */
 export function ownErrors(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('bench:'));
+}
+
+/** `npm run --silent bench -- args` in a process group of its own (as a terminal runs a
+ * command), so a test can signal npm alone or the whole group as Ctrl-C does. */
+export interface Started {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** Resolves once stderr holds `text` (rejects if the process ends first). */
+  stderrHas: (text: string) => Promise<void>;
+}
+
+export function startNpmBench(args: string[], env: Record<string, string> = {}): Started {
+  return watch(spawn('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT, env: { ...process.env, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+}
+
+/** Any command of the project (a deploy script) in a process group of its own. */
+export function startCommand(command: string, args: string[], env: Record<string, string> = {}): Started {
+  return watch(spawn(command, args, { cwd: ROOT, env: { ...process.env, ...keepShaderCache(env) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+}
+
+function watch(child: ChildProcess): Started {
+  let stdout = '';
+  let stderr = '';
+  const waiting: Array<{ text: string; resolve: () => void }> = [];
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    for (const w of waiting.filter((w) => stderr.includes(w.text))) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const stderrHas = (text: string) =>
+    stderr.includes(text)
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          waiting.push({ text, resolve });
+          void done.then((r) => reject(new Error(`exited (${r.code ?? r.signal}) before printing '${text}':\n${r.stderr}`)));
+        });
+  return { child, done, stderrHas };
 }

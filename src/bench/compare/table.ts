@@ -1,6 +1,7 @@
 // The comparison's one table: per reference cell, the reference, each run's mean [95% CI],
 // its difference to the reference and its flag, and the change from run 1 to run 2.
 import { DASH, fmtAcc, fmtCi, fmtDiff } from '../report/format.ts';
+import { ACCURACY_CI_METHOD } from '../results/interval.ts';
 import { flagText, OUTSIDE, type RunCell } from '../report/reference.ts';
 import type { Table } from '../report/tables.ts';
 import type { Comparison } from './cells.ts';
@@ -18,7 +19,7 @@ export function compareTable(c: Comparison): Table {
   header.push(`${b.label} − ${a.label}`);
   return {
     title: 'Mean test accuracy per cell',
-    note: `Flag "${OUTSIDE}": the reference mean lies outside that run's 95% CI ("inside" where it lies within; ${DASH} without a CI).`,
+    note: `Flag "${OUTSIDE}": the reference mean lies outside that run's 95% CI ("inside" where it lies within; ${DASH} without a CI). CI: ${ACCURACY_CI_METHOD}.`,
     header,
     rows: c.rows.map((row) => [
       row.dataset, row.optimizer, row.reg, fmtAcc(row.reference),

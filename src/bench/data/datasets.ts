@@ -36,7 +36,8 @@ export interface Dataset {
 }
 
 export interface LoadOptions {
-  /** Read only this directory (the four files, raw or .gz); no other place is tried. */
+  /** Read only this directory's `<name>` folder, or where that is missing the directory
+   * itself (the four files, raw or .gz); no other place is tried. */
   dataDir?: string;
   /** Root of the download cache; the files of a data set live in `<cacheDir>/<name>`. Default defaultCacheDir(). */
   cacheDir?: string;
@@ -160,10 +161,11 @@ function verify(name: DatasetName, f: FileName, buf: Uint8Array, where: string):
   const sha = sha256(raw);
   const expected = SHA256[name][f];
   if (sha !== expected) {
-    // Name the likely mix-up: the other data set's file in this data set's place.
+    // The likely mix-up: the other data set's (valid) file in this data set's place, e.g.
+    // one --data-dir for a run of both. The file is fine: the folder is the wrong one.
     const other = DATASETS.find((d) => d !== name && SHA256[d][f] === sha);
-    const hint = other ? ` (it is the ${TITLE[other]} file, not ${TITLE[name]})` : '';
-    throw new DataError(`${where}: SHA-256 of the uncompressed content is ${sha}, expected ${expected} for ${TITLE[name]} ${f}${hint}; ${fix}`);
+    if (other) throw new DataError(`${where} is the ${TITLE[other]} file, not ${TITLE[name]}'s: give each data set its folder (--data-dir ${other}=DIR1,${name}=DIR2, or DIR/${other} and DIR/${name} under one --data-dir DIR)`);
+    throw new DataError(`${where}: SHA-256 of the uncompressed content is ${sha}, expected ${expected} for ${TITLE[name]} ${f}; ${fix}`);
   }
   return { idx, sha };
 }
@@ -266,10 +268,12 @@ export async function loadDataset(name: DatasetName, opts: LoadOptions = {}): Pr
   const log = opts.log;
 
   if (opts.dataDir !== undefined) {
-    const dir = resolve(opts.dataDir);
-    const found = findFiles(dir);
+    const root = resolve(opts.dataDir);
+    const own = findFiles(join(root, name));
+    const dir = 'files' in own ? join(root, name) : root;
+    const found = 'files' in own ? own : findFiles(root);
     if ('problem' in found) {
-      throw new DataError(`data directory ${dir} (--data-dir) has no complete ${TITLE[name]}: ${found.problem}; put the four official files there (raw or .gz)`);
+      throw new DataError(`data directory ${root} (--data-dir) has no complete ${TITLE[name]}: ${found.problem}, nor has ${join(root, name)}; put the four official files in one of them (raw or .gz)`);
     }
     log?.(`${name}: reading ${dir}`);
     return memo(name, dir, () => readDir(name, dir, found.files));

@@ -2,6 +2,7 @@
 // measurements beside the engine's (engineSpeedup: the engine's speed over the peer's). On
 // the reference BLAS every figure carries REFERENCE_BLAS_MARK (`mark`), in perf.json and
 // wherever it is printed.
+import { dataDirFor } from '../data/data-dirs.ts';
 import { loadDataset, type DatasetName } from '../data/datasets.ts';
 import { blasLine, blasWarning, findTorch, REFERENCE_BLAS_MARK, runPeer, skipLine, threadsLine, type BlasInfo, type TorchResult, type TorchSteps, type TorchThroughput } from '../peers/torch.ts';
 import { PRESETS, trainCount, type StudyConfig } from '../study/config.ts';
@@ -39,7 +40,7 @@ export async function openTorchPeer(log: (s: string) => void, candidates?: strin
  * lambda and dropout rate its plan trains with. */
 export async function workloadArgs(c: StudyConfig, datasets: DatasetName[]): Promise<string[]> {
   const args: string[] = [];
-  for (const name of datasets) args.push('--data', `${name}=${(await loadDataset(name, { dataDir: c.dataDir ?? undefined })).source}`);
+  for (const name of datasets) args.push('--data', `${name}=${(await loadDataset(name, { dataDir: dataDirFor(c.dataDir, name) })).source}`);
   const plan = planTrials(c);
   if (plan.some((p) => p.setting !== null)) throw new Error('the PyTorch peer runs studies without sweeps');
   const hyper = Object.fromEntries(c.optimizers.map((o) => [o, plan.find((p) => p.optimizer === o)!.hyper]));

@@ -25,6 +25,11 @@ export function fmtDiff(x: number | null | undefined): string {
   return `${x > 0 ? '+' : '-'}${s}`;
 }
 
+/** A spread of accuracies (a std): 4 decimals, and an exact zero (seeds that agree) as 0. */
+export function fmtAccSpread(x: number | null | undefined): string {
+  return x === 0 ? '0' : fmtAcc(x);
+}
+
 /** A 95% confidence interval of an accuracy: `[0.9200, 0.9400]`. */
 export function fmtCi(ci: readonly [number, number] | null | undefined): string {
   return ci && isNum(ci[0]) && isNum(ci[1]) ? `[${fmtAcc(ci[0])}, ${fmtAcc(ci[1])}]` : DASH;

@@ -84,7 +84,8 @@ export function accuracySpec(ix: StudyIndex, ds: string): TopLevelSpec {
   const half = (seeds.length - 1) / 2 || 1;
   const points: Record<string, unknown>[] = [];
   const rules: Record<string, unknown>[] = [];
-  const references = new Map(compareWithReference(ix).rows.filter((r) => r.dataset === ds).map((r) => [`${r.optimizer}\u0000${r.reg}`, r.reference]));
+  // A sweep varies the reference's settings: its means are no match for the reference's.
+  const references = new Map(ix.results.sweep ? [] : compareWithReference(ix).rows.filter((r) => r.dataset === ds).map((r) => [`${r.optimizer}\u0000${r.reg}`, r.reference]));
   models.forEach((m, i) => {
     for (const t of ix.trials(ds, m).filter((t) => isNum(t.testAccuracy)))
       points.push({ model: m.key, seed: t.seed, accuracy: t.testAccuracy, pos: i + (0.28 * (seeds.indexOf(t.seed) - (seeds.length - 1) / 2)) / half });
@@ -148,7 +149,7 @@ export function timeSpec(ix: StudyIndex, ds: string): TopLevelSpec {
   const x = { field: 'model', type: 'nominal' as const, title: 'optimizer_reg', scale: { domain: models.map((m) => m.key) }, axis: { labelAngle: -30, labelLimit: 200 } };
   return {
     $schema: SCHEMA,
-    title: { text: `Time per trial — ${ds}`, subtitle: `bar = mean, error bar = ±1 std over seeds; ${divergedText(ix, ds)}` },
+    title: { text: `Time per trial — ${ds}`, subtitle: [`bar = mean, error bar = ±1 std over seeds; ${divergedText(ix, ds)}`, ...(ix.amortized(ds) ? ['amortized: a batched trial\'s time is its group\'s time / its trials'] : [])] },
     width: Math.max(240, models.length * 36),
     height: 280,
     data: { values },

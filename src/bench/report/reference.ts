@@ -161,7 +161,7 @@ export function referenceSection(ix: StudyIndex): ReferenceSection {
   const table: Table | null = rows.length
     ? {
         title: 'Mean test accuracy: this run vs the reference study',
-        note: `"${OUTSIDE}": the reference mean lies outside this run's 95% CI.`,
+        note: `"${OUTSIDE}": the reference mean lies outside this run's 95% CI (${ix.ciMethod()}).`,
         header: ['data set', 'optimizer', 'reg', 'reference', 'this run', '95% CI', 'n', 'run − reference', 'reference vs CI'],
         rows: rows.map((r) => [r.dataset, r.optimizer, r.reg, fmtAcc(r.reference), fmtAcc(r.run.mean), fmtCi(r.run.ci), String(r.run.n), fmtDiff(r.run.diff), flagText(r.run.outside)]),
       }

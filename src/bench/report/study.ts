@@ -1,7 +1,8 @@
 // Read-only index over a ResultsFile: data sets, models (optimizer x reg), seeds, trials and
 // statistics in a stable order, with fallbacks computed from the trials where a CellStats is missing.
+import { populationVariance, summarize } from '../results/summary.ts';
 import { REG_MODES, type CellStats, type RegMode, type ResultsFile, type TrialRecord } from '../results/types.ts';
-import { isNum, modelKey } from './format.ts';
+import { modelKey } from './format.ts';
 
 export interface Model {
   optimizer: string;
@@ -16,12 +17,10 @@ export interface Spread {
   std: number;
 }
 
-/** Mean and sample standard deviation (n - 1) of the finite values; NaN where undefined. */
+/** Mean and sample standard deviation (n - 1) of the finite values; NaN where undefined
+ * (the std of one value). */
 export function spread(values: readonly number[]): Spread {
-  const v = values.filter(isNum);
-  const n = v.length;
-  const mean = n ? v.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : n === 1 ? 0 : NaN;
+  const { n, mean, std } = summarize(values);
   return { n, mean, std };
 }
 
@@ -114,12 +113,20 @@ export class StudyIndex {
     const s = this.stats(dataset, m);
     if (s) return s.stability;
     const trials = this.trials(dataset, m);
-    const perEpochVariance = Array.from({ length: this.epochs(dataset) }, (_, e) => {
-      const v = trials.map((t) => t.epochs[e]?.trainLoss ?? NaN).filter(isNum);
-      const { n, mean } = spread(v);
-      return n ? v.reduce((a, b) => a + (b - mean) ** 2, 0) / n : NaN;
-    });
+    const perEpochVariance = Array.from({ length: this.epochs(dataset) }, (_, e) => populationVariance(trials.map((t) => t.epochs[e]?.trainLoss ?? NaN)));
     return { perEpochVariance, mean: spread(perEpochVariance).mean };
+  }
+
+  /** How the statistics' accuracy intervals were computed (results.json written before the
+   * method was recorded used Student's t on the accuracies themselves). */
+  ciMethod(): string {
+    return this.results.statistics.find((s) => s.robustness.ciMethod)?.robustness.ciMethod ?? "Student's t on the accuracies (n - 1 degrees of freedom)";
+  }
+
+  /** Trials were trained stacked in groups: each one's time is its group's divided by the
+   * group's trials (amortized), the same for every trial of a group. */
+  amortized(dataset: string): boolean {
+    return this.shown.trials.some((t) => t.dataset === dataset && t.groupSize > 1);
   }
 
   /** Diverged trials of a cell: from the statistics, else counted. */

@@ -3,9 +3,20 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { isNum } from './format.ts';
 import { renderSvg } from './plots.ts';
-import { axisKeys, profileSteps, SELECTION, type SweepAnalysis } from './sweep.ts';
+import { axisKeys, profileSteps, SELECTION, unreachedHint, type SweepAnalysis } from './sweep.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Lines of at most `width` characters, broken at spaces (a plot's subtitle does not wrap). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
 
 /** Log scale for values spanning a factor 10 or more (learning rates, L2 lambdas). */
 function logScale(values: number[]): boolean {
@@ -59,9 +70,11 @@ export function profileSpec(a: SweepAnalysis): TopLevelSpec | null {
   const { optimizers, problems } = a.profile;
   if (!problems.length) return null;
   const values = optimizers.flatMap((o) => profileSteps(a.profile, o).map((s) => ({ optimizer: o, ...s })));
+  // Where no optimizer reached the target the lines lie flat at 0: say so, and what target would do.
+  const hint = unreachedHint(a);
   return {
     $schema: SCHEMA,
-    title: { text: 'Performance profile: time to target', subtitle: [`${problems.length} problems (data set x mode), each optimizer at its best setting`, `(${SELECTION.split(';')[0]})`] },
+    title: { text: 'Performance profile: time to target', subtitle: [`${problems.length} problems (data set x mode), each optimizer at its best setting`, `(${SELECTION.split(';')[0]})`, ...(hint ? wrap(hint, 90) : [])] },
     width: 480,
     height: 260,
     data: { values },

@@ -1,8 +1,9 @@
 // The sweep report's tables (tables.md and index.html render them): accuracy per setting,
 // the best setting per optimizer and mode, the optimizers compared at their best settings,
 // and the performance profile.
+import { ACCURACY_CI_METHOD } from '../results/interval.ts';
 import { DASH, fmtAcc, fmtCi } from './format.ts';
-import { rho, SELECTION, type SettingCell, type SweepAnalysis } from './sweep.ts';
+import { rho, SELECTION, unreachedHint, type SettingCell, type SweepAnalysis } from './sweep.ts';
 import type { Table } from './tables.ts';
 
 /** The factors tau of the profile table (the plot draws every step from 1 to 10). */
@@ -25,7 +26,7 @@ export function settingsTable(a: SweepAnalysis, ds: string): Table {
   const cells = a.cells.filter((c) => c.dataset === ds);
   return {
     title: `Accuracy per setting — ${ds}`,
-    note: `Mean over seeds and its 95% CI (Student's t); validation accuracy after the last epoch; diverged seeds left out of the means. "${BEST}": the setting ${SELECTION}.`,
+    note: `Mean over seeds and its 95% CI (${ACCURACY_CI_METHOD}; none from a single seed); validation accuracy after the last epoch; diverged seeds left out of the means. "${BEST}": the setting ${SELECTION}.`,
     header: ['optimizer', 'mode', 'setting', 'validation', '95% CI', 'test', '95% CI', 'seeds', 'diverged', 'chosen'],
     rows: cells.map((c) => [
       c.optimizer, c.reg, c.setting, fmtAcc(c.validation.mean), fmtCi(c.validation.ci95), fmtAcc(c.test.mean), fmtCi(c.test.ci95),
@@ -84,7 +85,7 @@ export function profileTable(a: SweepAnalysis): Table {
   const { optimizers, problems } = a.profile;
   return {
     title: 'Performance profile ρ(τ)',
-    note: `ρ(τ): the fraction of the ${problems.length} problems on which the optimizer's time to target is within a factor τ of the fastest optimizer's (Dolan and Moré); ρ(1) is the share of problems on which it is the fastest (ties count for each).`,
+    note: [`ρ(τ): the fraction of the ${problems.length} problems on which the optimizer's time to target is within a factor τ of the fastest optimizer's (Dolan and Moré); ρ(1) is the share of problems on which it is the fastest (ties count for each).`, unreachedHint(a)].filter(Boolean).join(' '),
     header: ['optimizer', ...PROFILE_TAUS.map((t) => `τ = ${t}`)],
     rows: optimizers.map((o) => [o, ...PROFILE_TAUS.map((t) => fmtFraction(rho(a.profile, o, t)))]),
   };

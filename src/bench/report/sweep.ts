@@ -2,7 +2,8 @@
 // and setting the validation and test accuracy across seeds; the best setting of each
 // optimizer, data set and mode, chosen on validation accuracy only; and performance
 // profiles (Dolan and Moré 2002) of the optimizers each at its best setting.
-import { ci95, epochsToTarget, summarize } from '../results/stats.ts';
+import { accuracyCi95 } from '../results/interval.ts';
+import { epochsToTarget, summarize } from '../results/stats.ts';
 import type { RegMode, ResultsFile, Summary, SweepAxis, TrialRecord } from '../results/types.ts';
 
 export type Estimate = Summary & { ci95: [number, number] };
@@ -26,9 +27,9 @@ export interface SettingCell {
 export const SELECTION =
   'chosen on the mean validation accuracy after the last epoch (never on test accuracy); a setting in which fewer seeds diverged ranks first, ties go to the earlier setting of the grid';
 
+/** Accuracies over seeds: their summary and the interval of their mean (interval.ts). */
 function estimate(values: number[]): Estimate {
-  const s = summarize(values);
-  return { ...s, ci95: ci95(s) };
+  return { ...summarize(values), ci95: accuracyCi95(values) };
 }
 
 function lastValidation(t: TrialRecord): number {
@@ -126,6 +127,56 @@ export function rho(p: PerformanceProfile, optimizer: string, tau: number): numb
 export function profileSteps(p: PerformanceProfile, optimizer: string, tauMax = 10): Array<{ tau: number; rho: number }> {
   const taus = [...new Set([1, ...p.problems.map((q) => q.ratio[optimizer]).filter((r) => r > 1 && r <= tauMax), tauMax])].sort((a, b) => a - b);
   return taus.map((tau) => ({ tau, rho: rho(p, optimizer, tau) }));
+}
+
+/** The highest validation accuracy a cell reaches in at least half its seeds plus one (the
+ * median time-to-target is finite up to it; see timeToTarget), diverged seeds never. */
+function reachedInHalf(c: SettingCell): number {
+  const best = c.trials.map((t) => (t.diverged ? -Infinity : Math.max(-Infinity, ...t.epochs.map((e) => e.valAccuracy ?? -Infinity)))).sort((a, b) => b - a);
+  return best[Math.floor(best.length / 2)] ?? -Infinity;
+}
+
+/**
+ * Per data set, a target every problem of it has an optimizer reach (at its best setting,
+ * in half its seeds or more): the highest such accuracy, rounded down to 2 decimals. What to
+ * suggest as --target when the profile's problems went unreached. None for a data set where
+ * some problem has no validation accuracy at all.
+ */
+export function reachableTargets(best: SettingCell[]): Record<string, number> {
+  const byProblem = new Map<string, { dataset: string; reach: number }>();
+  for (const c of best) {
+    const key = `${c.dataset}\u0000${c.reg}`;
+    const p = byProblem.get(key);
+    byProblem.set(key, { dataset: c.dataset, reach: Math.max(p?.reach ?? -Infinity, reachedInHalf(c)) });
+  }
+  const out: Record<string, number> = {};
+  for (const { dataset, reach } of byProblem.values()) out[dataset] = Math.min(out[dataset] ?? Infinity, reach);
+  for (const d of Object.keys(out)) {
+    const t = Math.floor(out[d] * 100) / 100;
+    if (t > 0) out[d] = t;
+    else delete out[d];
+  }
+  return out;
+}
+
+/** Problems of the profile on which no optimizer reached the target: ρ is 0 there for all. */
+export function unreachedProblems(p: PerformanceProfile): ProfileProblem[] {
+  return p.problems.filter((q) => Object.values(q.cost).every((c) => !Number.isFinite(c)));
+}
+
+/** A sentence for the profile when some problem went unreached: how many, and a --target
+ * that the run's optimizers do reach. Null when every problem was reached. */
+export function unreachedHint(a: SweepAnalysis): string | null {
+  const missed = unreachedProblems(a.profile);
+  if (missed.length === 0) return null;
+  const datasets = [...new Set(missed.map((q) => q.dataset))];
+  const given = datasets.map((d) => `${d} ${a.targets[d] ?? '?'}`).join(', ');
+  const reachable = reachableTargets(a.best);
+  const suggestion = datasets.filter((d) => reachable[d] !== undefined).map((d) => `${d}=${reachable[d]}`);
+  const n = a.profile.problems.length;
+  const what = missed.length === n ? `${n === 1 ? 'in the one problem' : `in any of the ${n} problems`}, so every ρ(τ) is 0` : `in ${missed.length} of the ${n} problems, which ρ(τ) counts as lost for every optimizer`;
+  const rerun = suggestion.length ? ` A run with --target ${suggestion.join(',')} (reached by some optimizer in every problem, in half its seeds or more) would compare them there.` : '';
+  return `No optimizer reached the target (${given}) ${what}.${rerun}`;
 }
 
 /** Targets per data set: the statistics' (what the run measured against), else the config's. */

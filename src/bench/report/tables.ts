@@ -2,7 +2,7 @@
 // Markdown by markdown.ts and to HTML by html.ts.
 import { describeOverhead } from '../../kernels/profiler.ts';
 import type { ResultsFile, TrialRecord } from '../results/types.ts';
-import { DASH, fmtAcc, fmtCi, fmtInt, fmtSeconds, fmtSig, fmtVar, isNum, plural } from './format.ts';
+import { DASH, fmtAcc, fmtAccSpread, fmtCi, fmtInt, fmtSeconds, fmtSig, fmtVar, isNum, plural } from './format.ts';
 import type { Model, StudyIndex } from './study.ts';
 
 export interface Table {
@@ -31,12 +31,16 @@ function divergedNote(ix: StudyIndex, ds: string): string | undefined {
   return n ? `${plural(n, 'trial')} diverged (non-finite loss): "${DIVERGED}" marks the missing values, which the means and plots leave out.` : undefined;
 }
 
+/** Said where trials trained stacked (batched mode). */
+export const AMORTIZED = "Amortized: trials trained together in a group, and each one's time is the group's time divided by its trials, so the trials of a group show the same time.";
+
 export function timeTable(ix: StudyIndex, ds: string): Table {
   const models = ix.models(ds);
   const rows = perSeed(ix, ds, models, (t) => fmtSeconds(t.seconds));
   const spreads = models.map((m) => ix.timeSpread(ds, m));
   return {
     title: `Time per trial (s) — ${ds}`,
+    ...(ix.amortized(ds) ? { note: AMORTIZED } : {}),
     header: ['seed', ...models.map((m) => m.key)],
     rows: [...rows, ['mean', ...spreads.map((s) => fmtSeconds(s.mean))], ['std', ...spreads.map((s) => fmtSeconds(s.std))]],
     summaryStart: rows.length,
@@ -48,11 +52,12 @@ export function accuracyTable(ix: StudyIndex, ds: string): Table {
   const rows = perSeed(ix, ds, models, (t) => (isNum(t.testAccuracy) ? fmtAcc(t.testAccuracy) : t.diverged ? DIVERGED : DASH));
   const spreads = models.map((m) => ix.accuracySpread(ds, m));
   const ci = models.map((m) => fmtCi(ix.stats(ds, m)?.robustness.ci95));
+  const method = `95% CI of the mean: ${ix.ciMethod()}; none from a single seed.`;
   return {
     title: `Final test accuracy — ${ds}`,
-    note: divergedNote(ix, ds),
+    note: [divergedNote(ix, ds), method].filter(Boolean).join(' '),
     header: ['seed', ...models.map((m) => m.key)],
-    rows: [...rows, ['mean', ...spreads.map((s) => fmtAcc(s.mean))], ['std', ...spreads.map((s) => fmtAcc(s.std))], ['95% CI', ...ci]],
+    rows: [...rows, ['mean', ...spreads.map((s) => fmtAcc(s.mean))], ['std', ...spreads.map((s) => fmtAccSpread(s.std))], ['95% CI', ...ci]],
     summaryStart: rows.length,
   };
 }
@@ -126,7 +131,8 @@ export function summaryTable(ix: StudyIndex, ds: string): Table {
     const a = ix.accuracySpread(ds, m);
     const t = ix.timeSpread(ds, m);
     const d = ix.divergences(ds, m);
-    return `${fmtAcc(a.mean)} ± ${fmtAcc(a.std)} · ${fmtSeconds(t.mean)} s${d ? ` · ${d} diverged` : ''}`;
+    // No ± from a single seed: a std needs two.
+    return `${fmtAcc(a.mean)}${isNum(a.std) ? ` ± ${fmtAccSpread(a.std)}` : ''} · ${fmtSeconds(t.mean)} s${d ? ` · ${d} diverged` : ''}`;
   })]);
   return {
     title: `Summary — ${ds}`,

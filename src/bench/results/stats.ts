@@ -2,33 +2,19 @@
 // study defines them: Speed (time per trial), Robustness (final test accuracy across
 // seeds), Stability (variance of the training loss across seeds at each epoch, averaged
 // over epochs), plus time-to-target and divergences.
-import quantile from '@stdlib/stats-base-dists-t-quantile';
-import { mean, sampleStandardDeviation, variance } from 'simple-statistics';
-import type { CellLists, CellStats, RegMode, Summary, TrialRecord } from './types.ts';
+import { mean } from 'simple-statistics';
+import { accuracyCi95, ACCURACY_CI_METHOD } from './interval.ts';
+import { populationVariance, summarize } from './summary.ts';
+import type { CellLists, CellStats, RegMode, TrialRecord } from './types.ts';
 
-/** Mean, sample standard deviation (n - 1), min and max of the finite values. */
-export function summarize(values: number[]): Summary {
-  const v = values.filter(Number.isFinite);
-  if (v.length === 0) return { n: 0, mean: NaN, std: NaN, min: NaN, max: NaN };
-  return { n: v.length, mean: mean(v), std: v.length > 1 ? sampleStandardDeviation(v) : 0, min: Math.min(...v), max: Math.max(...v) };
-}
-
-/** Two-sided 95% confidence interval of the mean (Student's t with n - 1 degrees of freedom). */
-export function ci95(s: Summary): [number, number] {
-  if (s.n < 2) return [NaN, NaN];
-  const half = quantile(0.975, s.n - 1) * (s.std / Math.sqrt(s.n));
-  return [s.mean - half, s.mean + half];
-}
+export { ci95, populationVariance, summarize } from './summary.ts';
 
 /** Population variance (numpy's np.var default, as the study computed it) across seeds of
  * the training loss at each epoch; diverged trials are left out. */
 export function stability(lossesBySeed: number[][]): { perEpochVariance: number[]; mean: number } {
   const epochs = Math.max(0, ...lossesBySeed.map((l) => l.length));
   const perEpochVariance: number[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const v = lossesBySeed.map((l) => l[e]).filter(Number.isFinite);
-    perEpochVariance.push(v.length > 0 ? variance(v) : NaN);
-  }
+  for (let e = 0; e < epochs; e++) perEpochVariance.push(populationVariance(lossesBySeed.map((l) => l[e])));
   const finite = perEpochVariance.filter(Number.isFinite);
   return { perEpochVariance, mean: finite.length ? mean(finite) : NaN };
 }
@@ -42,7 +28,8 @@ export function epochsToTarget(t: TrialRecord, target: number): number | null {
 /** `setting`: the cell's point of a sweep (label and swept values), absent without one. */
 export function cellStats(dataset: string, optimizer: string, reg: RegMode, trials: TrialRecord[], target: number, setting?: { label: string; values: Record<string, number> }): CellStats {
   const speed = summarize(trials.map((t) => t.seconds));
-  const robustness = summarize(trials.filter((t) => !t.diverged).map((t) => t.testAccuracy));
+  const accuracies = trials.filter((t) => !t.diverged).map((t) => t.testAccuracy);
+  const robustness = summarize(accuracies);
   const updates = trials.map((t) => t.updateMsPerStep).filter((x): x is number => x !== null);
   return {
     dataset,
@@ -51,7 +38,7 @@ export function cellStats(dataset: string, optimizer: string, reg: RegMode, tria
     ...(setting ? { setting: setting.label, swept: setting.values } : {}),
     trials: trials.length,
     speed: { ...speed, samplesPerSecond: summarize(trials.map((t) => t.samplesPerSecond)).mean, updateMsPerStep: updates.length ? mean(updates) : null },
-    robustness: { ...robustness, ci95: ci95(robustness) },
+    robustness: { ...robustness, ci95: accuracyCi95(accuracies), ciMethod: ACCURACY_CI_METHOD },
     stability: stability(trials.map((t) => t.epochs.map((e) => e.trainLoss))),
     timeToTarget: { target, epochs: Object.fromEntries(trials.map((t) => [String(t.seed), epochsToTarget(t, target)])) },
     divergences: trials.filter((t) => t.diverged).length,

@@ -95,7 +95,9 @@ export interface CellStats {
   swept?: Record<string, number>;
   trials: number;
   speed: Summary & { samplesPerSecond: number; updateMsPerStep: number | null };
-  robustness: Summary & { ci95: [number, number] };
+  /** Final test accuracy over the seeds that did not diverge; ci95 by ciMethod (absent in
+   * files written before it was named: Student's t on the accuracies themselves). */
+  robustness: Summary & { ci95: [number, number]; ciMethod?: string };
   stability: { perEpochVariance: number[]; mean: number };
   timeToTarget: { target: number; epochs: Record<string, number | null> };
   divergences: number;

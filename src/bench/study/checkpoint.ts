@@ -54,17 +54,39 @@ export function writeCheckpoint(dir: string, fingerprint: string, ids: string[],
 /** The checkpoint of exactly this group of this study, or null (none, another group, or a
  * pair torn by a crash). JSON has no NaN: numbers saved as null come back as NaN. */
 export function readCheckpoint(dir: string, fingerprint: string, ids: string[]): Checkpoint | null {
-  if (!existsSync(join(dir, META)) || !existsSync(join(dir, BIN))) return null;
+  const found = inspectCheckpoint(dir, fingerprint, ids);
+  return found && 'checkpoint' in found ? found.checkpoint : null;
+}
+
+/** A checkpoint in `dir` that cannot continue this group: why, in words, and the epoch it
+ * was taken after where that is known. Its epochs are lost; the group trains from epoch 1. */
+export interface Unusable {
+  unusable: string;
+  epochsDone: number | null;
+}
+
+/** This group's checkpoint, or why the one in `dir` cannot be used; null when there is none. */
+export function inspectCheckpoint(dir: string, fingerprint: string, ids: string[]): { checkpoint: Checkpoint } | Unusable | null {
+  const hasMeta = existsSync(join(dir, META));
+  const hasBin = existsSync(join(dir, BIN));
+  if (!hasMeta && !hasBin) return null;
+  if (!hasMeta) return { unusable: `${BIN} is there without its ${META}`, epochsDone: null };
   let meta: Meta;
   try {
     meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as Meta;
-  } catch {
-    return null;
+  } catch (e) {
+    return { unusable: `${META} is damaged (${(e as Error).message.split('\n')[0]})`, epochsDone: null };
   }
-  if (meta.version !== 1 || meta.fingerprint !== fingerprint || meta.ids.join('\n') !== ids.join('\n')) return null;
+  const after = typeof meta.epochsDone === 'number' ? meta.epochsDone : null;
+  if (meta.version !== 1) return { unusable: `${META} is of another version (${JSON.stringify(meta.version ?? null)})`, epochsDone: after };
+  if (meta.fingerprint !== fingerprint) return { unusable: 'it belongs to another study', epochsDone: after };
+  if (meta.ids.join('\n') !== ids.join('\n')) return { unusable: 'it holds another group of trials (the groups differ when --trials-at-once or the adapter changes)', epochsDone: after };
+  if (!hasBin) return { unusable: `${META} is there without its ${BIN}`, epochsDone: after };
   const bin = readFileSync(join(dir, BIN));
   const total = meta.lengths.reduce((n, l) => n + l * 4, TOKEN_BYTES);
-  if (bin.length !== total || bin.subarray(0, TOKEN_BYTES).toString('hex') !== meta.token) return null;
+  if (bin.length !== total || bin.subarray(0, TOKEN_BYTES).toString('hex') !== meta.token) {
+    return { unusable: `${BIN} does not match ${META} (${bin.length !== total ? `${bin.length} bytes, not ${total}` : 'written by another checkpoint: a crash between the two writes'})`, epochsDone: after };
+  }
   const arrays: Float32Array[] = [];
   let at = TOKEN_BYTES;
   for (const l of meta.lengths) {
@@ -76,7 +98,7 @@ export function readCheckpoint(dir: string, fingerprint: string, ids: string[]):
     ...r,
     epochs: r.epochs.map((e) => ({ ...e, trainLoss: nan(e.trainLoss), trainAccuracy: nan(e.trainAccuracy) })),
   }));
-  return { epochsDone: meta.epochsDone, records, snapshot: { step: meta.step, divergedAt: meta.divergedAt, params: arrays[0], state: arrays.slice(1) } };
+  return { checkpoint: { epochsDone: meta.epochsDone, records, snapshot: { step: meta.step, divergedAt: meta.divergedAt, params: arrays[0], state: arrays.slice(1) } } };
 }
 
 export function clearCheckpoint(dir: string): void {

@@ -5,8 +5,10 @@ import { BACKENDS, type BackendName } from '../../kernels/device.ts';
 import { platform } from '../../kernels/platform.ts';
 import { INITIALIZERS, type InitName } from '../../nn/init.ts';
 import type { OptimizerSource } from '../optimizer-loader.ts';
-import { getOptimizer } from '../../optim/registry.ts';
+import { getOptimizer, listOptimizers } from '../../optim/registry.ts';
 import { HyperparameterError, resolveHyper } from '../../optim/spec.ts';
+import { parseDataDirs } from '../data/data-dirs.ts';
+import { DataError } from '../data/errors.ts';
 import { DATASETS, type DatasetName } from '../data/names.ts';
 import { KernelChoiceError, readKernelChoices, type KernelChoices } from './kernel-choices.ts';
 import { REG_MODES, type RegMode } from '../results/types.ts';
@@ -201,20 +203,25 @@ export const PRESETS: Record<string, StudyConfig> = {
 /** Flags as util.parseArgs gives them (strings, booleans, repeated strings). */
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
-/** Comma-separated entries ('' is none); an empty entry (`1,,2`, `adam,`) is a typo, not a
- * request for fewer. */
-function list(v: string, flag = 'a list'): string[] {
+/** Comma-separated entries ('' is none, unless `required`); an empty entry (`1,,2`,
+ * `adam,`) is a typo, not a request for fewer. */
+function list(v: string, flag = 'a list', required = false): string[] {
+  if (v.trim() === '' && required) throw new ConfigError(`${flag} is empty; give at least one entry (or leave ${flag} out for the preset's)`);
   if (v.trim() === '') return [];
   const parts = v.split(',').map((s) => s.trim());
   if (parts.some((p) => p === '')) throw new ConfigError(`${flag} '${v}' has an empty entry; separate entries with single commas`);
   return parts;
 }
 
-function int(name: string, v: unknown, min: number): number {
-  const n = typeof v === 'string' ? Number(v) : (v as number);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+function int(name: string, v: unknown, min: number, hint = '', max = Infinity): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'number' ? v : NaN;
+  const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${range}${hint}, got ${JSON.stringify(v)}`);
   return n;
 }
+
+/** The most seeds --seed-count makes (each is a trial of every cell; see implausible.ts). */
+export const MAX_SEED_COUNT = 1_000_000;
 
 function num(name: string, v: unknown): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
@@ -254,30 +261,30 @@ export function resolveConfig(flags: Flags, base?: StudyConfig, optimizerFiles: 
     c = { ...c, ...file, hyper: { ...c.hyper, ...(file.hyper ?? {}) } } as StudyConfig;
     optimizersNamed ||= 'optimizers' in file;
   }
+  // A flag given is a flag used: `--optimizers ""` is an error, not the preset's list.
   const f = (k: string) => flags[k] as string | undefined;
-  if (f('datasets')) c.datasets = list(f('datasets')!, '--datasets') as DatasetName[];
-  if (f('optimizers')) c.optimizers = list(f('optimizers')!, '--optimizers');
-  if (f('regs')) c.regs = list(f('regs')!, '--regs') as RegMode[];
-  if (f('seeds')) c.seeds = list(f('seeds')!, '--seeds').map((s) => int('--seeds entries', s, 0));
-  if (f('seed-count')) {
-    const n = int('--seed-count', f('seed-count'), 1);
-    c.seeds = studySeeds(n);
-  }
+  const given = (k: string) => f(k) !== undefined;
+  if (given('datasets')) c.datasets = list(f('datasets')!, '--datasets', true) as DatasetName[];
+  if (given('optimizers')) c.optimizers = list(f('optimizers')!, '--optimizers', true);
+  if (given('regs')) c.regs = list(f('regs')!, '--regs', true) as RegMode[];
+  if (given('seeds')) c.seeds = list(f('seeds')!, '--seeds', true).map((s) => int('--seeds entries', s, 0));
+  if (given('seed-count')) c.seeds = studySeeds(int('--seed-count', f('seed-count'), 1, '', MAX_SEED_COUNT));
+  if (given('epochs')) c.epochs = int('--epochs', f('epochs'), 1);
+  if (given('batch')) c.batch = int('--batch', f('batch'), 1);
+  if (given('validation')) c.validation = int('--validation', f('validation'), 0);
+  if (given('train-samples')) c.trainSamples = int('--train-samples', f('train-samples'), 1);
+  if (given('lambda')) c.l2 = sweepValues('--lambda', f('lambda')!);
+  if (given('dropout')) c.dropout = sweepValues('--dropout', f('dropout')!);
+  if (given('sizes')) c.sizes = list(f('sizes')!, '--sizes', true).map((s) => int('--sizes entries', s, 1));
+  if (given('init')) c.init = f('init') as InitName;
+  // 0 (as many as fit) is the default a config file may name; the flag says a number.
+  if (given('trials-at-once')) c.trialsAtOnce = int('--trials-at-once', f('trials-at-once'), 1, ' (leave it out to train as many together as fit)');
+  if (given('reset-state-every-step')) c.resetStateEveryStep = list(f('reset-state-every-step')!, '--reset-state-every-step');
   if (flags['independent-seeds'] === true) c.independentSeeds = true;
-  if (f('epochs')) c.epochs = int('--epochs', f('epochs'), 1);
-  if (f('batch')) c.batch = int('--batch', f('batch'), 1);
-  if (f('validation') !== undefined) c.validation = int('--validation', f('validation'), 0);
-  if (f('train-samples')) c.trainSamples = int('--train-samples', f('train-samples'), 1);
-  if (f('lambda') !== undefined) c.l2 = sweepValues('--lambda', f('lambda')!);
-  if (f('dropout') !== undefined) c.dropout = sweepValues('--dropout', f('dropout')!);
-  if (f('sizes')) c.sizes = list(f('sizes')!, '--sizes').map((s) => int('--sizes entries', s, 1));
-  if (f('init')) c.init = f('init') as InitName;
-  if (f('trials-at-once') !== undefined) c.trialsAtOnce = int('--trials-at-once', f('trials-at-once'), 0);
-  if (f('reset-state-every-step') !== undefined) c.resetStateEveryStep = list(f('reset-state-every-step')!, '--reset-state-every-step');
-  if (f('backend')) c.backend = f('backend') as BackendName;
-  if (f('data-dir')) c.dataDir = f('data-dir')!;
+  if (given('backend')) c.backend = f('backend') as BackendName;
+  if (given('data-dir')) c.dataDir = f('data-dir')!;
   if (flags.profile === true) c.profile = true;
-  if (f('target')) c.target = parseTarget(f('target')!, c.target);
+  if (given('target')) c.target = parseTarget(f('target')!, c.target);
   if (f('shard') !== undefined) {
     const shard = parseShard(f('shard')!);
     if (base && (base.shard?.index !== shard.index || base.shard?.count !== shard.count)) {
@@ -297,6 +304,8 @@ export function resolveConfig(flags: Flags, base?: StudyConfig, optimizerFiles: 
   for (const h of (flags.hyper as string[] | undefined) ?? []) {
     const m = /^([\w-]+)\.(\w+)=(.+)$/.exec(h);
     if (!m) throw new ConfigError(`--hyper expects optimizer.name=value (e.g. adam.lr=0.002), got '${h}'`);
+    if (!listOptimizers().includes(m[1])) throw new ConfigError(`--hyper ${h}: unknown optimizer '${m[1]}' (known: ${listOptimizers().join(', ')})`);
+    if (!c.optimizers.includes(m[1])) throw new ConfigError(`--hyper ${h}: '${m[1]}' is not among the optimizers this run trains (${c.optimizers.join(', ')}); add it to --optimizers or leave the --hyper out`);
     (c.hyper[m[1]] ??= {})[m[2]] = sweepValues(`--hyper ${m[1]}.${m[2]}`, m[3]);
   }
   if (optimizerFiles.length && !base) applyOptimizerFiles(c, optimizerFiles, optimizersNamed);
@@ -344,9 +353,10 @@ function validateHyper(c: StudyConfig): void {
 
 function parseTarget(v: string, base: Record<string, number>): Record<string, number> {
   const out = { ...base };
-  for (const part of list(v, '--target')) {
+  for (const part of list(v, '--target', true)) {
     const [k, val] = part.includes('=') ? part.split('=') : [null, part];
     const x = num('--target', val);
+    if (k !== null && !DATASETS.includes(k as DatasetName)) throw new ConfigError(`--target names an unknown data set '${k}' (known: ${DATASETS.join(', ')})`);
     if (k === null) for (const d of DATASETS) out[d] = x;
     else out[k] = x;
   }
@@ -388,6 +398,14 @@ export function validate(c: StudyConfig): void {
   if (!INITIALIZERS.includes(c.init)) throw new ConfigError(`unknown initializer '${c.init}' (known: ${INITIALIZERS.join(', ')})`);
   for (const [d, t] of Object.entries(c.target)) if (!(t > 0 && t <= 1)) throw new ConfigError(`target accuracy for ${d} must be in (0, 1], got ${t}`);
   int('trials at once', c.trialsAtOnce, 0);
+  if (c.dataDir !== null) {
+    try {
+      parseDataDirs(c.dataDir);
+    } catch (e) {
+      if (e instanceof DataError) throw new ConfigError(e.message);
+      throw e;
+    }
+  }
   if (!BACKENDS.includes(c.backend)) throw new ConfigError(`unknown backend '${c.backend}' (known: ${BACKENDS.join(', ')})`);
 }
 

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import type { Gpu } from '../../kernels/gpu.ts';
 import { describeOverhead, formatProfile } from '../../kernels/profiler.ts';
 import { tuneMatmul } from '../../kernels/matmul-tuner.ts';
+import { dataDirFor } from '../data/data-dirs.ts';
 import { loadDataset, type DatasetName } from '../data/datasets.ts';
 import { releaseDataset, uploadDataset, type GpuDataset } from '../data/gpu-data.ts';
 import { measureUpdateMs } from '../measure/update-timing.ts';
@@ -13,7 +14,7 @@ import type { ResultsFile, TrialRecord } from '../results/types.ts';
 import { assemble } from './assemble.ts';
 import { addEpoch, chunksOf, finishRecords, groupConfig, groupsOf, meanTrainLoss, setups, trainingShapes, trialLine, trialRecord } from './group-records.ts';
 import { machineFacts, writeOutputs } from './outputs.ts';
-import { clearCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { clearCheckpoint, inspectCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { ConfigError, trainCount, type StudyConfig } from './config.ts';
 import { choicesOf, kernelsFile, pinBeyondLimits, pinnedVariants, resumePins, unpinnedShape, type KernelsFile } from './kernel-choices.ts';
 import { checkBufferLimits, deviceBudgetInput, groupSizes } from './groups.ts';
@@ -58,7 +59,11 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
     const fp = fingerprint(c);
     let records = plans.map((p) => trialRecord(p, T, updateMs.get(p.optimizer) ?? null, gpu.profile !== null));
     let first = 0;
-    const saved = readCheckpoint(opts.outDir, fp, ids);
+    const found = inspectCheckpoint(opts.outDir, fp, ids);
+    const saved = found && 'checkpoint' in found ? found.checkpoint : null;
+    if (found && 'unusable' in found) {
+      progress.log(`trials ${label}: the checkpoint${found.epochsDone === null ? '' : ` after epoch ${found.epochsDone}`} in ${opts.outDir} cannot be used (${found.unusable}); these trials train again from epoch 1`);
+    }
     if (saved) {
       group.restore(saved.snapshot);
       records = saved.records;
@@ -68,9 +73,11 @@ async function runGroup(gpu: Gpu, data: GpuDataset, c: StudyConfig, plans: Trial
       progress.log(`trials ${label}: continuing from the checkpoint after epoch ${first}`);
     }
     let lastCheckpoint = performance.now();
+    const where = { dataset: plans[0].dataset, trials: label, epochs: c.epochs, steps: group.stepsPerEpoch };
     for (let epoch = first; epoch < c.epochs; epoch++) {
       const t0 = performance.now();
-      const res = await group.trainEpoch(epoch, opts.stop);
+      const before = doneEpochs.n;
+      const res = await group.trainEpoch(epoch, opts.stop, (step) => progress.steps(before + (T * step) / where.steps, { ...where, epoch: epoch + 1, step }));
       const seconds = (performance.now() - t0) / 1000 / T;
       addEpoch(records, epoch, res, seconds);
       doneEpochs.n += T;
@@ -118,7 +125,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
   if (missing) throw new ConfigError(`the --kernels file pins no matmul kernel for shape ${missing}, which this study trains; write a file for this study with --tune-only (or leave out --kernels)`);
   const unfit = c.kernels ? pinBeyondLimits(gpu.limits, c.kernels) : null;
   if (unfit) throw new ConfigError(`--kernels: ${unfit}; write a file on this device with --tune-only (or leave out --kernels)`);
-  for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: c.dataDir ?? undefined, log });
+  for (const d of c.datasets) if (todo.some((p) => p.dataset === d)) await loadDataset(d, { dataDir: dataDirFor(c.dataDir, d), log });
   mkdirSync(outDir, { recursive: true });
   const journal = resumed ?? Journal.create(outDir, c);
   // Pinned kernels, or on resume those the run's earlier sessions trained with.
@@ -139,7 +146,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
     for (const dataset of c.datasets) {
       const mine = todo.filter((p) => p.dataset === dataset);
       if (mine.length === 0) continue;
-      const ds = await loadDataset(dataset, { dataDir: c.dataDir ?? undefined });
+      const ds = await loadDataset(dataset, { dataDir: dataDirFor(c.dataDir, dataset) });
       say(`${dataset}: ${ds.train.count} training (${trainCount(c)} train, ${c.validation} validation) and ${ds.test.count} test images from ${ds.source}`);
       const data = uploadDataset(gpu, ds);
       try {
@@ -158,6 +165,7 @@ export async function runStudy(c: StudyConfig, opts: RunOptions): Promise<RunOut
           say(describeOverhead(gpu.profile.overhead));
         }
         for (const { chunk, label } of groupsOf(plan, mine, sizes)) {
+          if (opts.stop()) throw new StoppedError(); // asked while the kernels were measured, or between groups
           const records = await runGroup(gpu, data, c, chunk, updateMs, opts, progress, doneEpochs, label);
           journal.append(records);
           clearCheckpoint(outDir);

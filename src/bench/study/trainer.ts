@@ -14,6 +14,7 @@ import { softmaxCrossEntropyLoss } from '../../nn/loss.ts';
 import { MLP } from '../../nn/mlp.ts';
 import { Optimizers, type TrialOptimizerConfig } from '../../optim/fused.ts';
 import type { GpuDataset, GpuSplit } from '../data/gpu-data.ts';
+import { StepPacer, type StepsDone } from './step-pacer.ts';
 
 export interface TrialSetup {
   seed: number;
@@ -208,12 +209,16 @@ export class TrainingGroup {
   }
 
   /** Trains one epoch over every trial's own shuffle of the training samples. `stop` is
-   * asked between steps; when it says yes the epoch is abandoned (StoppedError). */
-  async trainEpoch(epoch: number, stop?: () => boolean): Promise<EpochResult[]> {
+   * asked between steps; when it says yes the epoch is abandoned (StoppedError). The event
+   * loop turns between steps (StepPacer), so a signal handler can ask; `onSteps` hears how
+   * many of the epoch's steps the device has finished. */
+  async trainEpoch(epoch: number, stop?: () => boolean, onSteps?: StepsDone): Promise<EpochResult[]> {
     const { gpu, trials } = this;
     const { batch, trainCount } = this.config;
     this.beginEpoch(epoch);
+    const pacer = new StepPacer(gpu, onSteps);
     for (let start = 0; start < trainCount; start += batch) {
+      await pacer.beforeStep(start / batch);
       if (stop?.()) {
         await gpu.sync();
         throw new StoppedError();
