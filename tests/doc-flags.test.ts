@@ -37,7 +37,7 @@ const FOREIGN: Record<string, string[]> = {
   npm: ['omit', 'no-audit', 'no-fund', 'save-exact'],
   'apt-get': ['no-install-recommends'],
   docker: ['build-arg', 'rm', 'gpus'],
-  sbatch: ['array', 'dependency'],
+  sbatch: ['array', 'dependency', 'signal', 'requeue'],
   kubectl: ['for', 'timeout'],
   apptainer: ['nv', 'bind', 'env', 'pwd'],
   chromium: ['headless', 'no-sandbox', 'enable-unsafe-webgpu', 'disable-gpu', 'disable-quic', 'no-first-run', 'disable-background-networking', 'disable-component-update', 'disable-sync', 'disable-default-apps'],

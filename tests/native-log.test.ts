@@ -78,6 +78,7 @@ describe('fd 2 while a device is created', () => {
   // Vulkan-loader warning is left out: whether it is quiet depends on the machine.)
   const snippet = `
     import { writeSync } from 'node:fs';
+    import './src/platform/node.ts';
     import { quietNativeLog } from './src/platform/native-log.ts';
     process.stderr.write('before\\n');
     const v = await quietNativeLog(async () => { writeSync(2, ${JSON.stringify(`${LIMITS}\n${OTHERS}\n`)}); return 42; });
@@ -129,6 +130,7 @@ describe('the Vulkan loader without a driver', () => {
     // No driver: the loader finds no ICD file.
     const env = { LD_LIBRARY_PATH: dir, VK_DRIVER_FILES: join(dir, 'none.json'), VK_ICD_FILENAMES: join(dir, 'none.json') };
     const code = `
+      import './src/platform/node.ts';
       import { Gpu } from './src/kernels/gpu.ts';
       const g = await Gpu.open();
       process.stderr.write('opened\\n');

@@ -97,13 +97,13 @@ describe("a pasted spec's check against its reference", () => {
   });
 
   it('fails a kernel that writes NaN', async () => {
-    const r = await checked({ ...lion, name: 'lion-nan', wgsl: 'p = p - lr * sqrt(g - 2.0);', reference: (p, g, _s, h) => p - h.lr * Math.sqrt(g - 2) });
+    const r = await checked({ ...lion, name: 'lion-nan', slots: [], wgsl: 'p = p - lr * sqrt(g - 2.0);', reference: (p, g, _s, h) => p - h.lr * Math.sqrt(g - 2) });
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/^\d+ of \d+ values of p fail; the first: p at step 1, element \d+ \(case defaults, g = .*\): the (kernel|reference) gives NaN/);
   });
 
   it("names a compile error by the line of the spec's own WGSL, and leaves the GPU usable", async () => {
-    const r = await checked({ ...lion, name: 'lion-typo', wgsl: 'let c = beta1 * m;\np = p - lr * sgn(c);' });
+    const r = await checked({ ...lion, name: 'lion-typo', wgsl: 'let c = beta1 * m;\np = p - lr * sgn(c);\nm = c;' });
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/^its wgsl does not compile: line 2:\d+ of its wgsl: .*sgn/);
     await expect(gpu().sync()).resolves.toBeUndefined();

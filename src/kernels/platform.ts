@@ -36,6 +36,10 @@ export interface Platform {
   diagnostic(text: string): void;
   /** The text of shaders/<name>.wgsl. */
   shaderSource(name: string): string;
+  /** Resolves after one turn of the event loop, so signal handlers, timers and input run
+   * between queued GPU submissions (Node: setImmediate; a page: a message-channel post, as
+   * setTimeout is clamped to 4 ms there). */
+  turn(): Promise<void>;
   /** A clock in nanoseconds for the wall-clock profiler (only differences matter). */
   nowNs(): number;
   /** Memory of the machine in bytes, for a software adapter's budget (src/bench/study/groups.ts). */

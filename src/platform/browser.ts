@@ -40,6 +40,15 @@ export const browserPlatform: Platform = {
     if (src === undefined) throw new Error(`shaders/${name}.wgsl is not in this page's bundle`);
     return src;
   },
+  turn: () =>
+    new Promise<void>((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    }),
   // Browsers coarsen performance.now() (5 to 100 us): the page profiles with timestamp
   // queries only, never with this clock.
   nowNs: () => performance.now() * 1e6,

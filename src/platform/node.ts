@@ -98,6 +98,7 @@ export const nodePlatform: Platform = {
     }
     return src;
   },
+  turn: () => new Promise<void>((resolve) => setImmediate(resolve)),
   nowNs: () => Number(process.hrtime.bigint() - START),
   hostMemoryBytes: () => totalmem(),
   store: { defaultTuningCache, read: readStore, write: writeStore },

@@ -99,7 +99,8 @@ export function studyOf(form: HTMLFormElement): PageStudy {
     lambda: text('lambda'),
     dropout: text('dropout'),
     sizes: text('sizes'),
-    'trials-at-once': text('trials-at-once'),
+    // 0 in the form: as many as fit, which is the flag left out.
+    'trials-at-once': text('trials-at-once') === '0' ? undefined : text('trials-at-once'),
     hyper: text('hyper').split('\n').map((l) => l.trim()).filter(Boolean),
     profile: data.has('profile') || undefined,
   };

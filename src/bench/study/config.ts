@@ -301,6 +301,8 @@ export function resolveConfig(flags: Flags, base?: StudyConfig, optimizerFiles: 
       throw e;
     }
   }
+  // Before --hyper: a file's optimizers join the trained ones unless --optimizers names them.
+  if (optimizerFiles.length && !base) applyOptimizerFiles(c, optimizerFiles, optimizersNamed);
   for (const h of (flags.hyper as string[] | undefined) ?? []) {
     const m = /^([\w-]+)\.(\w+)=(.+)$/.exec(h);
     if (!m) throw new ConfigError(`--hyper expects optimizer.name=value (e.g. adam.lr=0.002), got '${h}'`);
@@ -308,7 +310,6 @@ export function resolveConfig(flags: Flags, base?: StudyConfig, optimizerFiles: 
     if (!c.optimizers.includes(m[1])) throw new ConfigError(`--hyper ${h}: '${m[1]}' is not among the optimizers this run trains (${c.optimizers.join(', ')}); add it to --optimizers or leave the --hyper out`);
     (c.hyper[m[1]] ??= {})[m[2]] = sweepValues(`--hyper ${m[1]}.${m[2]}`, m[3]);
   }
-  if (optimizerFiles.length && !base) applyOptimizerFiles(c, optimizerFiles, optimizersNamed);
   validate(c);
   return c;
 }

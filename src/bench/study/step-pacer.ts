@@ -2,12 +2,13 @@
 // submitted one after another without waiting for the GPU (no read-back inside a step), so
 // without a pause Node would run no signal handler and no timer until the epoch's end:
 // minutes on a CPU. Every YIELD_MS the step loop pauses for one turn of the event loop
-// (setImmediate: no GPU wait), so Ctrl-C or SIGTERM is seen within about a step; and every
+// (platform().turn(): setImmediate in Node; no GPU wait), so Ctrl-C or SIGTERM is seen within about a step; and every
 // REPORT_MS it asks the queue to say when the steps submitted so far are done
 // (onSubmittedWorkDone, a fence, not a read-back), which is what progress shows: steps the
 // device finished, not steps the host queued ahead of it.
 import type { Gpu } from '../../kernels/gpu.ts';
-import { stepHook } from './test-hooks.ts';
+import { platform } from '../../kernels/platform.ts';
+import { stepHook } from './step-hook.ts';
 
 /** Longest stretch of steps without a turn of the event loop, in milliseconds. */
 export const YIELD_MS = 10;
@@ -37,7 +38,7 @@ export class StepPacer {
     const t = this.now();
     if (t - this.lastYield < YIELD_MS) return;
     this.report(submitted, t);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform().turn();
     this.lastYield = this.now();
   }
 

@@ -9,6 +9,7 @@
 // SIGINT or SIGTERM arrives from outside, so a test can send a signal through `npm run`
 // at a known point however fast the device trains.
 import type { Gpu } from '../../kernels/gpu.ts';
+import { setStepHook } from './step-hook.ts';
 
 export type HookEvent = 'trial' | 'checkpoint';
 
@@ -35,7 +36,7 @@ let steps = 0;
 
 /** Before every training step: at the step OPTBENCH_TEST_HOOK names, a promise to wait for
  * (it resolves on a stop signal); else null, at no cost. */
-export function stepHook(): Promise<void> | null {
+function holdStep(): Promise<void> | null {
   if (holdAt === null || ++steps !== holdAt) return null;
   const signalled = new Promise<void>((resolve) => {
     // A signal listener does not keep Node's event loop alive; a timer does.
@@ -52,3 +53,6 @@ export function stepHook(): Promise<void> | null {
   process.stderr.write(`test hook: holding before step ${holdAt}\n`);
   return signalled;
 }
+
+// The trainer asks step-hook.ts; a run without the variable installs nothing.
+if (holdAt !== null) setStepHook(holdStep);
